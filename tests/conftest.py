@@ -1,0 +1,3 @@
+"""Root test configuration: shared fixture modules are registered here."""
+
+pytest_plugins: list[str] = []
