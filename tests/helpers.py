@@ -38,7 +38,7 @@ def wait_until(
 
 async def async_wait_until(
     predicate: Callable[[], Awaitable[T | None]],
-    timeout: float,
+    timeout: float,  # noqa: ASYNC109 - a polling deadline, same signature as wait_until
     interval: float = 0.1,
     what: str = "",
 ) -> T:
