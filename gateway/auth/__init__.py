@@ -1,0 +1,1 @@
+"""Authentication: who is calling the gateway (Firebase ID tokens, own JWTs)."""
