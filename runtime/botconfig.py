@@ -1,0 +1,175 @@
+"""A bot's folder and FreqTrade config, built from its spec and the pool's settings.
+
+The supervisor writes `config.json` (everything but the exchange). The bot child adds
+`exchange.json` (from `sandbox.botconfig.exchange_config`) just before it starts, because
+that needs ccxt, which is warm in the forkserver but kept out of the lean supervisor; the
+bot then runs as `freqtrade trade -c exchange.json -c config.json`.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from runtime.errors import InvalidInput
+from runtime.spec import BotSpec
+from runtime.store import ApiCredentials, atomic_write
+
+PROCESS_THROTTLE_SECS = 2
+
+
+@dataclass(frozen=True)
+class BotPaths:
+    """Where one bot's files live: all inside `<data_dir>/bots/<bot_id>/`."""
+
+    root: Path
+
+    @classmethod
+    def of(cls, data_dir: Path, bot_id: str) -> BotPaths:
+        return cls(data_dir.resolve() / "bots" / bot_id)
+
+    @property
+    def config(self) -> Path:
+        return self.root / "config.json"
+
+    @property
+    def exchange(self) -> Path:
+        return self.root / "exchange.json"
+
+    @property
+    def database(self) -> Path:
+        return self.root / "tradesv3.dryrun.sqlite"
+
+    @property
+    def log(self) -> Path:
+        return self.root / "logs" / "freqtrade.log"
+
+    @property
+    def stdio(self) -> Path:
+        return self.root / "logs" / "stdio.log"
+
+    @property
+    def error(self) -> Path:
+        return self.root / "last_error.txt"
+
+
+def strategies_dir() -> Path:
+    """The repo's `strategies/` package folder, found without importing it."""
+    found = importlib.util.find_spec("strategies")
+    if found is None or not found.submodule_search_locations:
+        raise RuntimeError("the strategies package is not importable")
+    return Path(next(iter(found.submodule_search_locations)))
+
+
+def check_strategy(name: str) -> None:
+    """422 unless a strategy class of that name is defined in `strategies/`."""
+    pattern = re.compile(rf"^class\s+{re.escape(name)}\s*\(", re.MULTILINE)
+    for path in strategies_dir().glob("*.py"):
+        if pattern.search(path.read_text(encoding="utf-8")):
+            return
+    raise InvalidInput(f"no strategy named {name} in strategies/", "UNKNOWN_STRATEGY")
+
+
+def check_pairs(pairs: list[str]) -> None:
+    """422 unless the sandbox lists every pair."""
+    from sandbox.catalog import market_pair
+
+    for pair in pairs:
+        try:
+            market_pair(pair)
+        except Exception as exc:  # the sandbox's UnknownPairError, with its message
+            raise InvalidInput(str(exc), "UNKNOWN_PAIR") from None
+
+
+def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """`extra` merged into a copy of `base`; nested objects merge, other values replace."""
+    merged = copy.deepcopy(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _log_config(paths: BotPaths) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"standard": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+        "handlers": {
+            "file": {
+                "class": "logging.handlers.RotatingFileHandler",
+                "formatter": "standard",
+                "filename": str(paths.log),
+                "maxBytes": 10 * 1024 * 1024,
+                "backupCount": 3,
+            }
+        },
+        "root": {"handlers": ["file"], "level": "INFO"},
+    }
+
+
+def build_config(spec: BotSpec, port: int, api: ApiCredentials, paths: BotPaths) -> dict[str, Any]:
+    """The bot's FreqTrade config (without `exchange`), overrides merged last."""
+    config: dict[str, Any] = {
+        "bot_name": spec.bot_id,
+        "dry_run": True,
+        "dry_run_wallet": spec.dry_run_wallet,
+        "trading_mode": "spot",
+        "stake_currency": spec.stake_currency,
+        "stake_amount": spec.stake_amount,
+        "tradable_balance_ratio": 0.99,
+        "max_open_trades": spec.max_open_trades,
+        "fiat_display_currency": "",
+        "cancel_open_orders_on_exit": False,
+        "unfilledtimeout": {"entry": 2, "exit": 2, "unit": "minutes"},
+        # Take the other side of the book so dry-run orders fill at once.
+        "entry_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
+        "exit_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
+        "pairlists": [{"method": "StaticPairList"}],
+        "strategy": spec.strategy,
+        "strategy_path": str(strategies_dir()),
+        "db_url": f"sqlite:///{paths.database}",
+        "user_data_dir": str(paths.root),
+        "initial_state": "running",
+        "internals": {"process_throttle_secs": PROCESS_THROTTLE_SECS, "heartbeat_interval": 300},
+        "telegram": {"enabled": False, "token": "", "chat_id": ""},
+        "log_config": _log_config(paths),
+        "api_server": {
+            "enabled": True,
+            "listen_ip_address": "127.0.0.1",
+            "listen_port": port,
+            "verbosity": "error",
+            "enable_openapi": False,
+            "jwt_secret_key": api.jwt_secret,
+            "ws_token": api.ws_token,
+            "CORS_origins": [],
+            "username": api.username,
+            "password": api.password,
+        },
+    }
+    if spec.timeframe is not None:
+        config["timeframe"] = spec.timeframe
+    return deep_merge(config, spec.config_overrides)
+
+
+def write_bot_files(spec: BotSpec, port: int, api: ApiCredentials, paths: BotPaths) -> None:
+    """Create the bot's folder and (re)write its config; clear the last run's error."""
+    paths.log.parent.mkdir(parents=True, exist_ok=True)
+    config = build_config(spec, port, api, paths)
+    atomic_write(paths.config, json.dumps(config, indent=2) + "\n")
+    paths.error.unlink(missing_ok=True)
+
+
+def write_exchange_file(path: str, exchange_url: str, pairs: list[str]) -> None:
+    """Runs in the bot child: the `exchange` block pointed at the sandbox."""
+    from sandbox.botconfig import exchange_config
+
+    block = {"exchange": exchange_config(exchange_url, pairs)}
+    atomic_write(Path(path), json.dumps(block, indent=2) + "\n")

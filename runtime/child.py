@@ -1,0 +1,177 @@
+"""Code that runs inside a bot's process, forked from the warm forkserver.
+
+Imported by the supervisor only to name these functions as targets: FreqTrade is imported
+inside them (already loaded in the forkserver), never at module level.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import importlib
+import logging
+import logging.handlers
+import os
+import random
+import signal
+import sys
+import traceback
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from runtime.process import LaunchSpec
+
+logger = logging.getLogger(__name__)
+
+PR_SET_PDEATHSIG = 1
+EXIT_ORPHANED = 70
+EXIT_FREQTRADE_ERROR = 2
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [bot_id=%(bot_id)s]: %(message)s"
+
+
+def probe_warm() -> None:
+    """Exit 0 if this process was forked from a warm, frozen forkserver; else say why."""
+    warm = sys.modules.get("runtime.warm")
+    if warm is None or not getattr(warm, "WARMED", False):
+        try:
+            importlib.import_module("runtime.warm")
+        except BaseException:
+            traceback.print_exc()
+            sys.exit(3)
+        print("runtime.warm imports fine here but the forkserver did not preload it", flush=True)
+        sys.exit(4)
+    if gc.get_freeze_count() == 0:
+        sys.exit(5)
+
+
+def _die_with_parent() -> None:
+    """Have the kernel SIGKILL us when the forkserver dies; close the race by checking."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    warm = sys.modules.get("runtime.warm")
+    expected = getattr(warm, "WARM_PID", None)
+    if expected is not None and os.getppid() != expected:
+        os._exit(EXIT_ORPHANED)  # the parent died before prctl took effect
+
+
+def _drop_forkserver_alive_fd() -> None:
+    """Close our copy of the supervisor's "alive" pipe.
+
+    multiprocessing hands every forkserver child the pipe's write end, and the forkserver
+    only exits when all copies close: a bot holding it would keep the forkserver (its
+    parent) alive after the supervisor died, so PDEATHSIG would never fire.
+    """
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver
+    fd = getattr(server, "_forkserver_alive_fd", None)
+    if fd is not None:
+        os.close(fd)
+        server._forkserver_alive_fd = None  # type: ignore[attr-defined]
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    # FreqTrade's own handler does the same once it runs: Ctrl-C path = graceful cleanup.
+    raise KeyboardInterrupt
+
+
+def _on_sigusr1(signum: int, frame: FrameType | None) -> None:
+    # Operators' and the benchmark's hook: a full collection now, to see steady-state memory.
+    gc.collect()
+
+
+def _reset_signals() -> None:
+    for sig in (signal.SIGHUP, signal.SIGCHLD, signal.SIGPIPE):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGUSR1, _on_sigusr1)
+
+
+def _redirect_stdio(path: str) -> None:
+    """Send stray prints and C-level output to the bot's own file, not the supervisor's."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+class _BotIdFilter(logging.Filter):
+    def __init__(self, bot_id: str) -> None:
+        super().__init__()
+        self.bot_id = bot_id
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.bot_id = self.bot_id
+        return True
+
+
+def _configure_logging(launch: LaunchSpec) -> None:
+    """Drop inherited handlers; log to the bot's file (FreqTrade's log_config says the same)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = logging.handlers.RotatingFileHandler(
+        launch.log_path, maxBytes=10 * 1024 * 1024, backupCount=3
+    )
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.addFilter(_BotIdFilter(launch.bot_id))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def _reseed() -> None:
+    """Forked children share the parent's RNG state; give each bot its own."""
+    import numpy
+
+    random.seed()
+    numpy.random.seed(int.from_bytes(os.urandom(4), "little"))
+
+
+def _write_error(path: str, exc: BaseException) -> None:
+    text = f"{type(exc).__name__}: {exc}".strip()
+    Path(path).write_text(text[:2000], encoding="utf-8")
+
+
+def _run_freqtrade(launch: LaunchSpec) -> int:
+    """Run `freqtrade trade -c <config>` as a library call; SIGTERM -> graceful cleanup."""
+    from freqtrade.commands import Arguments
+    from freqtrade.system import gc_set_threshold
+
+    from runtime.botconfig import write_exchange_file
+
+    argv = ["trade", "--config", launch.exchange_path, "--config", launch.config_path]
+    try:
+        write_exchange_file(launch.exchange_path, launch.exchange_url, list(launch.pairs))
+        args: dict[str, Any] = Arguments(argv).get_parsed_arg()
+        gc_set_threshold()
+        return int(args["func"](args))
+    except KeyboardInterrupt:
+        logger.info("SIGTERM/SIGINT received, stopped")
+        return 0
+    except Exception as exc:
+        logger.exception("FreqTrade failed")
+        _write_error(launch.error_path, exc)
+        return EXIT_FREQTRADE_ERROR
+
+
+def run_bot(launch: LaunchSpec) -> None:
+    """Entry point of a bot process: isolate it, then run FreqTrade until told to stop."""
+    os.setsid()
+    _drop_forkserver_alive_fd()
+    _die_with_parent()
+    _reset_signals()
+    _redirect_stdio(launch.stdio_path)
+    _configure_logging(launch)
+    _reseed()
+    warm = sys.modules.get("runtime.warm")
+    logger.info(
+        "bot process %s forked from warm parent %s (preloaded: %s)",
+        os.getpid(),
+        os.getppid(),
+        bool(getattr(warm, "WARMED", False)),
+    )
+    sys.exit(_run_freqtrade(launch))

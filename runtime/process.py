@@ -1,0 +1,184 @@
+"""The OS seam: spawn a bot process, signal it, learn when it exits.
+
+`Launcher`/`ChildProcess` are what the state machine talks to; `ForkserverLauncher` is the
+real thing (a multiprocessing forkserver preloaded with `runtime.warm`, so the supervisor
+itself never imports FreqTrade and never forks from its event loop); unit tests use a fake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import signal
+import time
+from dataclasses import dataclass
+from multiprocessing.context import ForkServerContext
+from multiprocessing.process import BaseProcess
+from typing import Protocol
+
+from runtime import child
+
+logger = logging.getLogger(__name__)
+
+WARM_MODULE = "runtime.warm"
+
+
+@dataclass(frozen=True)
+class LaunchSpec:
+    """Everything a bot child needs; pickled to the forkserver, so plain values only."""
+
+    bot_id: str
+    bot_dir: str
+    config_path: str
+    exchange_path: str
+    exchange_url: str
+    pairs: tuple[str, ...]
+    log_path: str
+    stdio_path: str
+    error_path: str
+
+
+class ChildProcess(Protocol):
+    """One spawned bot process."""
+
+    @property
+    def pid(self) -> int:
+        """The OS process id."""
+
+    async def wait(self) -> int:
+        """Wait for the exit; return its code (negative: killed by that signal)."""
+
+    def terminate(self) -> None:
+        """Ask the process to stop (SIGTERM)."""
+
+    def kill(self) -> None:
+        """Stop the process now (SIGKILL)."""
+
+
+class Launcher(Protocol):
+    """Starts bot processes."""
+
+    def spawn(self, launch: LaunchSpec) -> ChildProcess:
+        """Start one bot process; returns at once."""
+
+
+class WarmupError(RuntimeError):
+    """The forkserver could not preload FreqTrade (its ImportError would be swallowed)."""
+
+
+def describe_exit(code: int) -> str:
+    """Human-readable exit status: 'exit code 2' or 'killed by SIGKILL'."""
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    """Signal the bot's process group (it is a session leader), else just the process."""
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        # Not yet a group leader (signalled between fork and setsid) or already gone.
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+class ForkserverChild:
+    """A bot process forked by the warm forkserver; exits are read from its sentinel."""
+
+    def __init__(self, process: BaseProcess) -> None:
+        self._process = process
+        self._pid = int(process.pid or 0)
+        self._exit: asyncio.Future[int] | None = None
+
+    @property
+    def pid(self) -> int:
+        return self._pid
+
+    def _returncode(self) -> int | None:
+        return self._process.exitcode
+
+    async def wait(self) -> int:
+        code = self._returncode()
+        if code is not None:
+            return code
+        if self._exit is None:
+            loop = asyncio.get_running_loop()
+            future: asyncio.Future[int] = loop.create_future()
+            fd = self._process.sentinel
+
+            def on_exit() -> None:
+                loop.remove_reader(fd)
+                # The forkserver writes the status to the sentinel as the child exits.
+                status = self._process.exitcode
+                self._process.close()
+                if not future.done():
+                    future.set_result(255 if status is None else status)
+
+            loop.add_reader(fd, on_exit)
+            self._exit = future
+        return await asyncio.shield(self._exit)
+
+    def _alive(self) -> bool:
+        return self._exit is None or not self._exit.done()
+
+    def terminate(self) -> None:
+        if self._alive():
+            _signal_group(self._pid, signal.SIGTERM)
+
+    def kill(self) -> None:
+        if self._alive():
+            _signal_group(self._pid, signal.SIGKILL)
+
+
+class ForkserverLauncher:
+    """Spawns bots from a forkserver that imported FreqTrade once (`runtime.warm`)."""
+
+    def __init__(self, preload: str = WARM_MODULE) -> None:
+        self._ctx: ForkServerContext = multiprocessing.get_context("forkserver")
+        self._ctx.set_forkserver_preload([preload])
+        self.warm_seconds: float | None = None
+
+    def warm_up(self, timeout: float = 180.0) -> float:
+        """Start the forkserver and prove its preload worked; blocking (use a thread).
+
+        multiprocessing's forkserver ignores an ImportError in a preloaded module, which
+        would silently make every bot import FreqTrade on its own. A probe child checks.
+        """
+        started = time.monotonic()
+        probe = self._ctx.Process(target=child.probe_warm, name="warm-probe", daemon=True)
+        probe.start()
+        probe.join(timeout)
+        if probe.exitcode is None:
+            probe.kill()
+            probe.join()
+            raise WarmupError(f"warm-up probe did not finish within {timeout:g}s")
+        if probe.exitcode != 0:
+            raise WarmupError(
+                f"forkserver preload of {WARM_MODULE} failed ({describe_exit(probe.exitcode)});"
+                " see the traceback above"
+            )
+        self.warm_seconds = time.monotonic() - started
+        logger.info("forkserver warm in %.2fs (pid %s)", self.warm_seconds, self.server_pid())
+        return self.warm_seconds
+
+    def server_pid(self) -> int | None:
+        """The forkserver's pid (the warm parent of every bot), once started."""
+        from multiprocessing import forkserver
+
+        pid = getattr(forkserver._forkserver, "_forkserver_pid", None)
+        return int(pid) if pid else None
+
+    def spawn(self, launch: LaunchSpec) -> ForkserverChild:
+        process = self._ctx.Process(
+            target=child.run_bot, args=(launch,), name=f"bot-{launch.bot_id}", daemon=True
+        )
+        process.start()
+        return ForkserverChild(process)

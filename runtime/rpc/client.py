@@ -1,0 +1,105 @@
+"""aiohttp client of a pool's control API (used by the CLI, the demo, the bench, the gateway)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from types import TracebackType
+from typing import Any
+
+import aiohttp
+
+
+class PoolApiError(Exception):
+    """A `{"success": false}` answer: `status`, stable `code`, `message`."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class PoolClient:
+    """`async with PoolClient(url, token) as pool: await pool.add_bot({...})`."""
+
+    def __init__(self, base_url: str, token: str, timeout: float = 60.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._headers = {"Authorization": f"Bearer {token}"}
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> PoolClient:
+        self._session = aiohttp.ClientSession(headers=self._headers, timeout=self._timeout)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def request(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        """Send one call; return the success body or raise PoolApiError."""
+        if self._session is None:
+            raise RuntimeError("use `async with PoolClient(...)`")
+        async with self._session.request(method, self.base_url + path, json=body) as response:
+            try:
+                data = await response.json(content_type=None)
+            except ValueError:
+                data = None
+            if not isinstance(data, dict):
+                raise PoolApiError(response.status, "BAD_RESPONSE", "answer is not a JSON object")
+            if response.status >= 400 or not data.get("success"):
+                raise PoolApiError(response.status, str(data.get("code")), str(data.get("message")))
+            return data
+
+    async def add_bot(self, spec: dict[str, Any]) -> dict[str, Any]:
+        return dict((await self.request("POST", "/bots", spec))["bot"])
+
+    async def remove_bot(self, bot_id: str, keep_data: bool = False) -> dict[str, Any]:
+        suffix = "?keep_data=true" if keep_data else ""
+        return await self.request("DELETE", f"/bots/{bot_id}{suffix}")
+
+    async def start_bot(self, bot_id: str) -> dict[str, Any]:
+        return dict((await self.request("POST", f"/bots/{bot_id}/start"))["bot"])
+
+    async def stop_bot(self, bot_id: str) -> dict[str, Any]:
+        return dict((await self.request("POST", f"/bots/{bot_id}/stop"))["bot"])
+
+    async def restart_bot(self, bot_id: str) -> dict[str, Any]:
+        return dict((await self.request("POST", f"/bots/{bot_id}/restart"))["bot"])
+
+    async def update_bot(self, bot_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        return await self.request("PATCH", f"/bots/{bot_id}", changes)
+
+    async def bot_status(self, bot_id: str) -> dict[str, Any]:
+        return dict((await self.request("GET", f"/bots/{bot_id}"))["bot"])
+
+    async def list_bots(self) -> list[dict[str, Any]]:
+        return list((await self.request("GET", "/bots"))["bots"])
+
+    async def health(self) -> dict[str, Any]:
+        return await self.request("GET", "/health")
+
+    async def wait_for_state(
+        self, bot_id: str, state: str, deadline_s: float = 60.0, interval: float = 0.05
+    ) -> dict[str, Any]:
+        """Poll the bot's status until it reaches `state`; TimeoutError after `deadline_s`."""
+        deadline = time.monotonic() + deadline_s
+        while True:
+            bot = await self.bot_status(bot_id)
+            if bot["state"] == state:
+                return bot
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"bot {bot_id} is {bot['state']}, not {state}, after {deadline_s}s"
+                )
+            await asyncio.sleep(interval)

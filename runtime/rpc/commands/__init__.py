@@ -1,0 +1,1 @@
+"""One module per control-API command; each docstring shows the request and the reply."""

@@ -1,0 +1,24 @@
+"""Add a bot and start it.
+
+POST /bots
+{"bot_id": "alice-1", "owner": "alice", "strategy": "SandboxScalp1m",
+ "pairs": ["BTC/USDT"], "stake_currency": "USDT", "dry_run_wallet": 1000,
+ "stake_amount": "unlimited", "max_open_trades": 3, "timeframe": null,
+ "config_overrides": {}}
+-> 201 {"success": true, "bot": {<status, state "starting">}}
+-> 400 BAD_REQUEST | 422 MISSING_FIELD, INVALID_FIELD, INVALID_BOT_ID, INVALID_PAIR,
+   UNKNOWN_PAIR, UNKNOWN_STRATEGY, UNKNOWN_FIELD, FORBIDDEN_OVERRIDE
+   | 409 BOT_EXISTS, POOL_FULL, NO_FREE_PORT, BOT_FOLDER_EXISTS
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from runtime.rpc.keys import POOL
+from runtime.rpc.middleware import json_body
+
+
+async def handle(request: web.Request) -> web.Response:
+    bot = await request.app[POOL].add(await json_body(request))
+    return web.json_response({"success": True, "bot": bot}, status=201)

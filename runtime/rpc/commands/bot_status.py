@@ -1,0 +1,23 @@
+"""Status of one bot.
+
+GET /bots/{bot_id}
+-> 200 {"success": true, "bot": {"bot_id", "owner", "state", "desired", "busy", "pid",
+        "api_port", "api": {"url", "username", "password"}, "uptime_s", "restarts",
+        "last_exit", "fatal_reason", "memory": {"rss_bytes", "pss_bytes"} | null,
+        "folder", "spec": {...}}}
+-> 404 BOT_NOT_FOUND | 422 INVALID_BOT_ID
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from runtime.rpc.keys import POOL
+
+
+async def handle(request: web.Request) -> web.Response:
+    pool = request.app[POOL]
+    bot = await asyncio.to_thread(pool.status, request.match_info["bot_id"])
+    return web.json_response({"success": True, "bot": bot})

@@ -1,0 +1,11 @@
+"""Typed application keys shared by the control API's parts."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from runtime.pool import Pool
+from runtime.settings import PoolSettings
+
+POOL = web.AppKey("pool", Pool)
+SETTINGS = web.AppKey("settings", PoolSettings)

@@ -1,0 +1,55 @@
+"""Authentication and the one place where errors become HTTP answers."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from runtime.errors import BadRequest, PoolError, Unauthorized
+from runtime.rpc.keys import SETTINGS
+
+logger = logging.getLogger(__name__)
+
+
+def error_body(code: str, message: str) -> dict[str, object]:
+    return {"success": False, "code": code, "message": message}
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Map PoolError subclasses (and aiohttp's own 4xx) to `{"success": false, ...}`."""
+    try:
+        return await handler(request)
+    except PoolError as exc:
+        return web.json_response(error_body(exc.code, exc.message), status=exc.status)
+    except web.HTTPException as exc:
+        if exc.status >= 400:
+            code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status, "HTTP_ERROR")
+            return web.json_response(error_body(code, exc.reason), status=exc.status)
+        raise
+    except Exception:
+        logger.exception("unhandled error in %s %s", request.method, request.path)
+        return web.json_response(error_body("INTERNAL", "internal error"), status=500)
+
+
+@web.middleware
+async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Require `Authorization: Bearer <pool token>` on every route."""
+    expected = request.app[SETTINGS].token
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise Unauthorized("missing or wrong bearer token")
+    return await handler(request)
+
+
+async def json_body(request: web.Request) -> object:
+    """The request's JSON body, or 400 BAD_REQUEST."""
+    try:
+        return await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise BadRequest("the body is not valid JSON") from None

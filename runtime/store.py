@@ -1,0 +1,105 @@
+"""pool.json: the pool's persisted bots (spec, port, desired state, API credentials)."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from runtime.spec import BotSpec
+
+STORE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ApiCredentials:
+    """A bot's own REST API login; the gateway proxies with it."""
+
+    username: str
+    password: str
+    jwt_secret: str
+    ws_token: str
+
+    @classmethod
+    def generate(cls, bot_id: str) -> ApiCredentials:
+        return cls(
+            username=f"bot-{bot_id}"[:64],
+            password=secrets.token_urlsafe(18),
+            jwt_secret=secrets.token_hex(32),
+            ws_token=secrets.token_urlsafe(24),
+        )
+
+
+@dataclass
+class BotRecord:
+    """Everything needed to bring a bot back after a supervisor restart."""
+
+    spec: BotSpec
+    port: int
+    desired: str  # "running" or "stopped"
+    api: ApiCredentials
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "spec": self.spec.to_dict(),
+            "port": self.port,
+            "desired": self.desired,
+            "api": vars(self.api),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BotRecord:
+        return cls(
+            spec=BotSpec.from_dict(data["spec"]),
+            port=int(data["port"]),
+            desired=str(data["desired"]),
+            api=ApiCredentials(**data["api"]),
+        )
+
+
+def atomic_write(path: Path, text: str, mode: int = 0o600) -> None:
+    """Write via a temporary file, fsync, rename: readers see the old or the new file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+class PoolStore:
+    """Loads and saves `<data_dir>/pool.json`."""
+
+    def __init__(self, data_dir: Path, pool_id: str) -> None:
+        self.path = data_dir / "pool.json"
+        self.pool_id = pool_id
+
+    def load(self) -> dict[str, BotRecord]:
+        if not self.path.exists():
+            return {}
+        data = json.loads(self.path.read_text(encoding="utf-8"))
+        if data.get("version") != STORE_VERSION:
+            raise ValueError(f"{self.path}: unsupported version {data.get('version')!r}")
+        return {bot_id: BotRecord.from_dict(rec) for bot_id, rec in data["bots"].items()}
+
+    def save(self, records: dict[str, BotRecord]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = {
+            "version": STORE_VERSION,
+            "pool_id": self.pool_id,
+            "bots": {bot_id: rec.to_dict() for bot_id, rec in sorted(records.items())},
+        }
+        atomic_write(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n")

@@ -1,0 +1,115 @@
+"""One pool with real forked FreqTrade bots against the real sandbox (in-process supervisor).
+
+The scenarios share one pool, in order: that is how a pool lives, and it keeps the suite
+fast on two cores.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from runtime.ports import port_is_free
+from runtime.rpc.app import create_app
+from tests.helpers import async_wait_until
+from tests.runtime.botapi import bot_get, trade_ids
+from tests.runtime.conftest import AUTH, bot_body
+
+ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
+
+BODIES = [
+    bot_body("scalp", pairs=["BTC/USDT", "ETH/USDT", "SOL/USDT", "XRP/USDT"], dry_run_wallet=1000),
+    bot_body(
+        "emarsi",
+        strategy="EmaRsiStrategy",
+        pairs=["BTC/USD", "ETH/USD"],
+        stake_currency="USD",
+        dry_run_wallet=2000,
+    ),
+    bot_body("euro", pairs=["BTC/EUR", "ETH/EUR"], stake_currency="EUR", dry_run_wallet=3000),
+]
+
+
+async def _status(client: TestClient[Any, Any], bot_id: str) -> dict[str, Any]:
+    response = await client.get(f"/bots/{bot_id}")
+    assert response.status == 200
+    return dict((await response.json())["bot"])
+
+
+async def _running(client: TestClient[Any, Any], bot_id: str, limit: float = 90) -> dict[str, Any]:
+    async def check() -> dict[str, Any] | None:
+        bot = await _status(client, bot_id)
+        return bot if bot["state"] == "running" else None
+
+    return await async_wait_until(check, timeout=limit, what=f"{bot_id} running")
+
+
+@pytest.mark.e2e
+async def test_pool_with_real_bots(
+    aiohttp_client: ClientFactory, make_settings: Any, sandbox_url: str
+) -> None:
+    settings = make_settings(exchange_url=sandbox_url, capacity=4)
+    client = await aiohttp_client(create_app(settings), headers=AUTH)  # real forkserver
+
+    for body in BODIES:
+        assert (await client.post("/bots", json=body)).status == 201
+    bots = {b["bot_id"]: await _running(client, b["bot_id"]) for b in BODIES}
+
+    # Each bot's own REST API answers with the wallet it was given.
+    for body in BODIES:
+        bot = bots[body["bot_id"]]
+        assert await bot_get(bot, "ping") == {"status": "pong"}
+        balance = await bot_get(bot, "balance")
+        assert balance["stake"] == body["stake_currency"]
+        # FreqTrade's starting capital is the wallet times tradable_balance_ratio (0.99).
+        assert balance["starting_capital"] == pytest.approx(body["dry_run_wallet"] * 0.99)
+        assert bot["memory"]["pss_bytes"] > 0
+
+    # The scalper opens a dry-run trade on its own.
+    scalp = bots["scalp"]
+
+    async def has_trade() -> set[int]:
+        return await trade_ids(scalp)
+
+    trades = await async_wait_until(has_trade, timeout=150, interval=1, what="a dry-run trade")
+
+    # kill -9 one bot: back on the same port, same trades; the others untouched.
+    others = {bot_id: bots[bot_id]["pid"] for bot_id in ("emarsi", "euro")}
+    os.kill(scalp["pid"], signal.SIGKILL)
+
+    async def restarted() -> dict[str, Any] | None:
+        bot = await _status(client, "scalp")
+        ok = bot["state"] == "running" and bot["pid"] != scalp["pid"]
+        return bot if ok else None
+
+    back = await async_wait_until(restarted, timeout=60, what="scalp restarted")
+    assert back["restarts"] == 1
+    assert back["last_exit"] == "killed by SIGKILL"
+    assert back["api_port"] == scalp["api_port"]
+    assert trades <= await trade_ids(back)
+    for bot_id, pid in others.items():
+        assert (await _status(client, bot_id))["pid"] == pid
+
+    # Remove one bot: the others untouched, its port reusable.
+    euro_port = bots["euro"]["api_port"]
+    assert (await client.delete("/bots/euro")).status == 200
+    assert port_is_free(euro_port)
+    assert (await _status(client, "emarsi"))["pid"] == others["emarsi"]
+    assert (await _status(client, "scalp"))["pid"] == back["pid"]
+    response = await client.post("/bots", json=bot_body("late", dry_run_wallet=777))
+    late = (await response.json())["bot"]
+    assert late["api_port"] == euro_port
+    late = await _running(client, "late")
+    assert (await bot_get(late, "balance"))["starting_capital"] == pytest.approx(777 * 0.99)
+
+    # Conflicts answer clearly while real bots run.
+    dup = await client.post("/bots", json=BODIES[0])
+    assert (await dup.json())["code"] == "BOT_EXISTS"
+    health = await (await client.get("/health")).json()
+    assert health["states"]["running"] == 3
+    assert health["memory"]["forkserver_pss_bytes"] > 0

@@ -1,0 +1,142 @@
+"""A real `cryptopilot pool run`: SIGKILL it, its bots die within 2 s; a new one restores them."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from runtime.rpc.client import PoolApiError, PoolClient
+from tests.helpers import async_wait_until, free_port, wait_until
+from tests.runtime.botapi import ensure_trade, trade_ids
+from tests.runtime.conftest import TOKEN, bot_body
+
+REPO = Path(__file__).resolve().parents[2]
+FORCE = {"force_entry_enable": True}
+
+
+@contextmanager
+def supervisor(
+    data_dir: Path, port: int, low: int, sandbox_url: str, log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    env = {**os.environ, "CRYPTOPILOT_POOL_TOKEN": TOKEN}
+    args = [
+        sys.executable,
+        "-m",
+        "cli.main",
+        "pool",
+        "run",
+        "--pool-id",
+        "killme",
+        "--data-dir",
+        str(data_dir),
+        "--control-port",
+        str(port),
+        "--exchange-url",
+        sandbox_url,
+        "--api-port-min",
+        str(low),
+        "--api-port-max",
+        str(low + 20),
+        "--stop-grace",
+        "10",
+    ]
+    with log.open("ab") as out:
+        process = subprocess.Popen(args, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def cli(url: str, *args: str) -> Any:
+    env = {**os.environ, "CRYPTOPILOT_POOL_TOKEN": TOKEN}
+    out = subprocess.run(
+        [sys.executable, "-m", "cli.main", "pool", *args, "--url", url],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return out.returncode, out.stdout, out.stderr
+
+
+async def _pool_up(client: PoolClient) -> dict[str, Any] | None:
+    try:
+        return await client.health()
+    except OSError:
+        return None
+
+
+@pytest.mark.e2e
+async def test_supervisor_sigkill_takes_bots_down_and_restart_restores(
+    tmp_path: Path, sandbox_url: str
+) -> None:
+    port, low = free_port(), 20_000 + free_port() % 30_000
+    url = f"http://127.0.0.1:{port}"
+    data, log = tmp_path / "pool", tmp_path / "supervisor.log"
+    with supervisor(data, port, low, sandbox_url, log) as first:
+        async with PoolClient(url, TOKEN) as client:
+            await async_wait_until(lambda: _pool_up(client), timeout=60, what="supervisor up")
+            for bot_id in ("k1", "k2"):
+                await client.add_bot(bot_body(bot_id, config_overrides=FORCE))
+            bots = [await client.wait_for_state(b, "running", 90) for b in ("k1", "k2")]
+            trades = await async_wait_until(lambda: ensure_trade(bots[0]), 30, what="a trade")
+            health = await client.health()
+
+            # The CLI client talks to the same supervisor.
+            code, out, _ = cli(url, "list")
+            assert code == 0
+            assert [b["bot_id"] for b in json.loads(out)] == ["k1", "k2"]
+            code, out, _ = cli(url, "status", "k1")
+            assert code == 0
+            assert json.loads(out)["state"] == "running"
+            code, _, err = cli(url, "status", "missing")
+            assert code == 1
+            assert json.loads(err)["code"] == "BOT_NOT_FOUND"
+            with pytest.raises(PoolApiError) as info:
+                await client.add_bot(bot_body("k1"))
+            assert info.value.code == "BOT_EXISTS"
+
+        pids = [b["pid"] for b in bots] + [health["forkserver_pid"]]
+        first.send_signal(signal.SIGKILL)
+        first.wait(5)
+        killed_at = time.monotonic()
+
+        def all_gone() -> bool:
+            return not any(psutil.pid_exists(p) and _not_zombie(p) for p in pids)
+
+        wait_until(all_gone, timeout=2.0, interval=0.05, what="bots gone after the supervisor")
+        assert time.monotonic() - killed_at < 2.0
+
+    with supervisor(data, port, low, sandbox_url, log):
+        async with PoolClient(url, TOKEN) as client:
+            await async_wait_until(lambda: _pool_up(client), timeout=60, what="supervisor back")
+            back = [await client.wait_for_state(b, "running", 90) for b in ("k1", "k2")]
+            assert [b["api_port"] for b in back] == [b["api_port"] for b in bots]
+            assert trades <= await trade_ids(back[0])
+
+
+def _not_zombie(pid: int) -> bool:
+    try:
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return False
