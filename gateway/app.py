@@ -1,0 +1,108 @@
+"""`create_app(settings)`: the aiohttp application with its resources, middlewares and routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+
+from aiohttp import web
+from sqlalchemy.exc import DBAPIError
+
+from gateway.auth.firebase import FirebaseVerifier
+from gateway.db.database import Database
+from gateway.handlers import account, admin, auth, diagnostics
+from gateway.keys import DB, FIREBASE, METRICS, RATE_LIMITER, SERVICES, SETTINGS
+from gateway.metrics import HttpMetrics
+from gateway.middleware.auth import auth_middleware
+from gateway.middleware.cors import add_cors_headers, cors_middleware
+from gateway.middleware.errors import error_middleware
+from gateway.middleware.observe import add_request_id_header, observe_middleware
+from gateway.middleware.ratelimit import ratelimit_middleware
+from gateway.openapi import OPENAPI_DOCUMENT, build_openapi
+from gateway.ratelimit import FixedWindowLimiter, RateLimiter
+from gateway.routing import all_routes, register
+from gateway.services.common import Clock, utcnow
+from gateway.services.container import build_services
+from gateway.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+ROUTE_MODULES = (auth, account, admin, diagnostics)
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock = utcnow,
+    rate_limiter: RateLimiter | None = None,
+) -> web.Application:
+    """Build the gateway; resources open on start-up and close on clean-up."""
+    settings.validate()
+    app = web.Application(
+        middlewares=[
+            observe_middleware,  # outermost: request id, access log, metrics
+            cors_middleware,  # preflights never reach auth or rate limits
+            error_middleware,  # everything inside becomes contract JSON
+            auth_middleware,
+            ratelimit_middleware,  # after auth: limits are per user when known
+        ],
+        client_max_size=MAX_BODY_BYTES,
+    )
+    app[SETTINGS] = settings
+    app[METRICS] = HttpMetrics()
+    app[RATE_LIMITER] = rate_limiter or FixedWindowLimiter()
+    for module in ROUTE_MODULES:
+        register(app, module.ROUTES)
+    app[OPENAPI_DOCUMENT] = build_openapi(all_routes(app))
+    app.on_response_prepare.append(add_request_id_header)
+    app.on_response_prepare.append(add_cors_headers)
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_firebase)
+    app.cleanup_ctx.append(_services(clock))
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    db = Database(settings.database_url)
+    logger.info("database %s", db.describe())
+    if settings.auto_migrate and not settings.is_production:
+        applied = await db.upgrade()
+        if applied:
+            logger.info("applied migrations %s", applied)
+    else:
+        await _warn_if_outdated(db)
+    app[DB] = db
+    yield
+    await db.close()
+
+
+async def _warn_if_outdated(db: Database) -> None:
+    # The gateway still starts when the database is down; /api/ready reports it.
+    try:
+        if not await db.schema_is_current():
+            logger.error("database schema is behind: run `cryptopilot db upgrade`")
+    except (DBAPIError, OSError) as exc:
+        logger.error("database not reachable at start-up: %s", exc)
+
+
+async def _firebase(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    verifier = FirebaseVerifier(
+        settings.firebase_project_id,
+        emulator_host=settings.firebase_auth_emulator_host or None,
+        certs_url=settings.firebase_certs_url,
+        http_timeout=settings.firebase_http_timeout,
+    )
+    app[FIREBASE] = verifier
+    yield
+    await verifier.close()
+
+
+def _services(clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def services_ctx(app: web.Application) -> AsyncIterator[None]:
+        app[SERVICES] = build_services(app[SETTINGS], app[DB], app[FIREBASE], clock)
+        yield
+
+    return services_ctx

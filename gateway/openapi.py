@@ -1,0 +1,94 @@
+"""The OpenAPI 3.1 document, generated from the route table and its TypedDict models."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aiohttp import web
+
+from gateway.models.common import ErrorBody
+from gateway.models.schema import JsonSchema, json_schema
+from gateway.routing import Access, Route
+
+OpenApiDocument = dict[str, Any]
+OPENAPI_DOCUMENT = web.AppKey("openapi_document", dict[str, Any])
+
+_PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
+_ERRORS = {
+    "400": "Malformed request",
+    "401": "Missing, invalid or expired token",
+    "403": "Role does not allow this",
+    "404": "Not found",
+    "409": "Conflicts with current state",
+    "422": "A field is missing or invalid",
+    "429": "Rate limited (see Retry-After)",
+    "500": "Bug",
+    "503": "Dependency unavailable",
+}
+
+
+def build_openapi(routes: list[Route], version: str = "0.1.0") -> OpenApiDocument:
+    """One operation per route; request/response schemas come from the route's models."""
+    components: dict[str, JsonSchema] = {}
+    error_ref = json_schema(ErrorBody, components)
+    paths: dict[str, dict[str, Any]] = {}
+    for route in sorted(routes, key=lambda r: (r.path, r.method)):
+        path = _PARAM.sub(r"{\1}", route.path)
+        operation: dict[str, Any] = {
+            "operationId": f"{route.method.lower()}_{route.handler.__name__}_{len(paths)}",
+            "summary": route.summary,
+            "tags": [route.tag],
+            "x-access": route.access.value,
+            "responses": _responses(route, components, error_ref),
+        }
+        if route.rate_group:
+            operation["x-rate-limit-group"] = route.rate_group
+        params = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in _PARAM.findall(route.path)
+        ]
+        if route.query_token:
+            params.append({"name": "token", "in": "query", "schema": {"type": "string"}})
+        if params:
+            operation["parameters"] = params
+        if route.access is not Access.PUBLIC:
+            operation["security"] = [{"bearer": []}]
+        if route.request is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": json_schema(route.request, components)}},
+            }
+        paths.setdefault(path, {})[route.method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Crypto-Pilot API gateway", "version": version},
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "Firebase ID token or the gateway's own HS256 JWT",
+                }
+            },
+        },
+    }
+
+
+def _responses(route: Route, components: dict[str, JsonSchema], error_ref: JsonSchema) -> Any:
+    if route.response is None:
+        success: dict[str, Any] = {"description": "OK", "content": {route.content_type: {}}}
+    elif route.response is OpenApiDocument:
+        success = {"description": "OK", "content": {"application/json": {"schema": {}}}}
+    else:
+        schema = json_schema(route.response, components)
+        success = {"description": "OK", "content": {route.content_type: {"schema": schema}}}
+    responses: dict[str, Any] = {str(route.status): success}
+    for status, description in _ERRORS.items():
+        responses[status] = {
+            "description": description,
+            "content": {"application/json": {"schema": error_ref}},
+        }
+    return responses

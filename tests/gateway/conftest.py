@@ -1,0 +1,136 @@
+"""Gateway fixtures: the app on SQLite and on PostgreSQL, and factories for users and clients."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from gateway.app import create_app
+from gateway.db.database import Database
+from gateway.db.tables import metadata
+from gateway.settings import Settings
+from migrations import runner
+
+PASSWORD = "correct-horse"
+# Tables the migrations seed; everything else is emptied between PostgreSQL tests.
+_KEEP = {"roles", "schema_migrations"}
+
+AppClient = TestClient[Any, Any]
+ClientFactory = Callable[..., Awaitable[AppClient]]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database: a fresh SQLite file, or the session's PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'gateway.sqlite3'}"
+        return
+    url: str = request.getfixturevalue("postgres_url")
+    yield url
+    _truncate(url)
+
+
+def _truncate(url: str) -> None:
+    async def run() -> None:
+        engine = create_async_engine(url)
+        try:
+            await runner.upgrade(engine)
+            async with engine.begin() as conn:
+                names = [t.name for t in metadata.sorted_tables if t.name not in _KEEP]
+                await conn.execute(text(f"TRUNCATE {', '.join(names)} CASCADE"))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
+async def migrate(url: str) -> list[int]:
+    """Apply the migrations out of band (production does not migrate at start-up)."""
+    db = Database(url)
+    try:
+        return await db.upgrade()
+    finally:
+        await db.close()
+
+
+@pytest.fixture
+def make_settings(db_url: str) -> Callable[..., Settings]:
+    """Factory: test settings on this test's database, with overrides."""
+
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "env": "test",
+            "database_url": db_url,
+            "jwt_secret": "test-secret-" + "x" * 32,
+            "bcrypt_rounds": 4,
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+    return make
+
+
+@pytest.fixture
+def make_client(
+    aiohttp_client: Callable[..., Awaitable[AppClient]],
+    make_settings: Callable[..., Settings],
+) -> ClientFactory:
+    """Factory: a test client of a gateway built with `create_app(**app_kwargs)`."""
+
+    async def make(app_kwargs: dict[str, Any] | None = None, **overrides: Any) -> AppClient:
+        app = create_app(make_settings(**overrides), **(app_kwargs or {}))
+        return await aiohttp_client(app)
+
+    return make
+
+
+@pytest.fixture
+async def client(make_client: ClientFactory) -> AsyncIterator[AppClient]:
+    yield await make_client()
+
+
+@dataclass
+class Account:
+    """A registered e-mail user and the login answer."""
+
+    email: str
+    password: str
+    token: str
+    user_id: str
+    body: dict[str, Any]
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+async def register_and_login(
+    client: AppClient, email: str = "alice@example.com", password: str = PASSWORD
+) -> Account:
+    name = email.split("@")[0]
+    response = await client.post(
+        "/api/auth/register", json={"username": name, "email": email, "password": password}
+    )
+    assert response.status == 201, await response.text()
+    response = await client.post("/api/auth/login", json={"email": email, "password": password})
+    assert response.status == 200, await response.text()
+    body = await response.json()
+    return Account(email, password, body["token"], body["data"]["user"]["id"], body)
+
+
+@pytest.fixture
+def make_account(client: AppClient) -> Callable[..., Awaitable[Account]]:
+    """Factory: register and log in a user on the default client."""
+
+    async def make(email: str = "alice@example.com", password: str = PASSWORD) -> Account:
+        return await register_and_login(client, email, password)
+
+    return make
