@@ -1,7 +1,8 @@
-"""`cryptopilot demo`: the sandbox exchange, one pool and three bots, until Ctrl-C.
+"""`cryptopilot demo`: sandbox exchange, one pool with three bots, and the gateway, until Ctrl-C.
 
-A small orchestration of subprocesses (the gateway joins later): each part runs exactly as
-it would on its own, and Ctrl-C or SIGTERM stops them all gracefully.
+A small orchestration of subprocesses: each part runs exactly as it would on its own (the
+gateway on an embedded SQLite file in the demo folder, with a demo user), and Ctrl-C or
+SIGTERM stops them all gracefully.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+DEMO_EMAIL = "demo@crypto-pilot.dev"
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - a local demo account, printed for the user
 
 DEMO_BOTS: list[dict[str, Any]] = [
     {
@@ -56,10 +60,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the `demo` sub-command."""
     parser = subparsers.add_parser(
         "demo",
-        help="run the sandbox, one pool and three bots until Ctrl-C",
+        help="run the sandbox, one pool with three bots and the gateway until Ctrl-C",
         description="Start the sandbox exchange and one pool supervisor, add three bots with "
-        "different strategies, print how to reach each bot's API; Ctrl-C stops everything.",
+        "different strategies, start the API gateway with a demo user, print how to reach "
+        "each bot's API and how to log in; Ctrl-C stops everything.",
     )
+    parser.add_argument("--gateway-port", type=int, default=18000, help="default 18000")
     parser.add_argument("--sandbox-port", type=int, default=18070, help="default 18070")
     parser.add_argument("--control-port", type=int, default=18080, help="default 18080")
     parser.add_argument("--api-port-min", type=int, default=18100, help="default 18100")
@@ -128,6 +134,18 @@ def _print_bots(bots: list[dict[str, Any]], control: str, token: str) -> None:
     print("Manage the pool:")
     print(f"  CRYPTOPILOT_POOL_TOKEN={token} cryptopilot pool list --url {control}")
     print(f"  curl -s -H 'Authorization: Bearer {token}' {control}/health")
+
+
+def _print_gateway(gateway: str) -> None:
+    login = f'{{"email": "{DEMO_EMAIL}", "password": "{DEMO_PASSWORD}"}}'
+    print(f"\nAPI gateway: {gateway}  (demo user {DEMO_EMAIL} / {DEMO_PASSWORD})")
+    extract = "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"token\"])'"
+    print(
+        f"  TOKEN=$(curl -s -H 'Content-Type: application/json' -d '{login}' "
+        f"{gateway}/api/auth/login | {extract})"
+    )
+    print(f'  curl -s -H "Authorization: Bearer $TOKEN" {gateway}/api/auth/verify-token')
+    print(f"  curl -s {gateway}/api/openapi.json   # every route")
     print("\nPress Ctrl-C to stop everything.\n", flush=True)
 
 
@@ -181,7 +199,25 @@ def run(args: argparse.Namespace) -> int:
         processes.append(pool)
         _wait("pool", lambda: _answers(f"{control}/health", token), pool, 60)
         bots = asyncio.run(_add_bots(control, token))
+        gateway_env = {
+            **env,
+            "CRYPTOPILOT_ENV": "demo",
+            "CRYPTOPILOT_DATABASE_URL": f"sqlite+aiosqlite:///{data_dir}/gateway.sqlite3",
+        }
+        subprocess.run(  # noqa: S603 (our own interpreter and arguments)
+            [*cli, "user", "create", "--email", DEMO_EMAIL, "--password", DEMO_PASSWORD],
+            cwd=REPO_ROOT,
+            env=gateway_env,
+            check=True,
+        )
+        gateway = f"http://127.0.0.1:{args.gateway_port}"
+        gateway_process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+            [*cli, "gateway", "--port", str(args.gateway_port)], cwd=REPO_ROOT, env=gateway_env
+        )
+        processes.append(gateway_process)
+        _wait("gateway", lambda: _answers(f"{gateway}/api/ready"), gateway_process, 60)
         _print_bots(bots, control, token)
+        _print_gateway(gateway)
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)
         logger.error("a demo process exited on its own; stopping the rest")

@@ -1,11 +1,13 @@
-"""`cryptopilot demo` starts sandbox, pool and three bots, and stops them all on SIGTERM."""
+"""`cryptopilot demo` starts sandbox, pool, three bots and the gateway; SIGTERM stops them all."""
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
 import threading
+import urllib.request
 from pathlib import Path
 
 import psutil
@@ -18,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.mark.e2e
 def test_demo_runs_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    low = 20_000 + free_port() % 30_000
+    low, gateway_port = 20_000 + free_port() % 30_000, free_port()
     args = [
         sys.executable,
         "-m",
@@ -30,6 +32,8 @@ def test_demo_runs_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         str(free_port()),
         "--api-port-min",
         str(low),
+        "--gateway-port",
+        str(gateway_port),
         "--data-dir",
         str(tmp_path / "demo"),
     ]
@@ -52,8 +56,9 @@ def test_demo_runs_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         for bot_id in ("demo-scalp", "demo-emarsi", "demo-scalp-eur"):
             assert bot_id in text
         assert "curl -s -u bot-demo-scalp:" in text
+        assert _demo_user_can_log_in(f"http://127.0.0.1:{gateway_port}")
         descendants = psutil.Process(process.pid).children(recursive=True)
-        assert len(descendants) >= 5  # sandbox, pool, forkserver, three bots (+ tracker)
+        assert len(descendants) >= 6  # sandbox, pool, forkserver, three bots, gateway
         process.send_signal(signal.SIGTERM)
         assert process.wait(60) == 0
         wait_until(
@@ -69,3 +74,19 @@ def test_demo_runs_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def _demo_user_can_log_in(gateway: str) -> bool:
+    """Log in as the printed demo user and check the token with verify-token."""
+    body = json.dumps({"email": "demo@crypto-pilot.dev", "password": "demo-password"}).encode()
+    login = urllib.request.Request(
+        f"{gateway}/api/auth/login", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(login, timeout=10) as response:
+        token = json.load(response)["token"]
+    verify = urllib.request.Request(
+        f"{gateway}/api/auth/verify-token", headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(verify, timeout=10) as response:
+        answer = json.load(response)
+    return bool(answer["valid"] and answer["user"]["email"] == "demo@crypto-pilot.dev")
