@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY_STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install demo test lint typecheck unit bench-pool clean
+.PHONY: install demo test lint typecheck unit bench-pool bench-gateway clean
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
@@ -39,7 +39,11 @@ unit: install
 test: lint typecheck unit
 
 bench-pool: $(PY_STAMP)
-	$(BIN)/python bench/pool_memory.py
+	$(BIN)/python bench/pool_memory.py --bots 10 --seconds 60
+
+bench-gateway: $(PY_STAMP)
+	$(BIN)/python bench/gateway_auth.py --requests 5000 --concurrency 10
+	$(BIN)/python bench/gateway_auth.py --requests 5000 --concurrency 50
 
 clean:
 	rm -rf $(VENV) node_modules .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache var

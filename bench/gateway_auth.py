@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
             "CRYPTOPILOT_LOG_LEVEL": "WARNING",
             "CRYPTOPILOT_BCRYPT_ROUNDS": "4",
         }
-        command = [sys.executable, "-c", "from gateway.cli import main; raise SystemExit(main())"]
+        command = [sys.executable, "-m", "cli.main"]
         command += ["gateway", "--host", "127.0.0.1", "--port", str(port)]
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL)
         try:

@@ -30,6 +30,7 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from cli.processes import stop_process  # noqa: E402
 from runtime.botconfig import BotPaths, build_config  # noqa: E402
 from runtime.readiness import api_answers  # noqa: E402
 from runtime.rpc.client import PoolClient  # noqa: E402
@@ -95,13 +96,7 @@ def collect_and_measure(pids_of_bots: list[int], all_pids: list[int]) -> int:
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    stop_process(process, grace=60)
 
 
 async def pool_side(n: int, seconds: float, sandbox: str, work: Path) -> dict[str, Any]:

@@ -21,6 +21,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from cli.processes import stop_process
+
 logger = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -97,13 +99,7 @@ def _wait(what: str, check: Any, process: subprocess.Popen[bytes], timeout: floa
 def _stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
     """SIGTERM in reverse start order, wait, then SIGKILL what is left."""
     for process in reversed(processes):
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process)
 
 
 async def _add_bots(url: str, token: str) -> list[dict[str, Any]]:

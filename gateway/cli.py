@@ -91,12 +91,3 @@ def user_create(args: argparse.Namespace) -> int:
     role = "admin" if args.admin else "user"
     print(f"created {role} {args.email.lower()} (id {user_id})")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run only the gateway's commands (used by the benchmark and before `cli.main` is whole)."""
-    parser = argparse.ArgumentParser(prog="cryptopilot")
-    register(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
-    args = parser.parse_args(argv)
-    result: int = args.func(args)
-    return result

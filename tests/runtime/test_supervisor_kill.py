@@ -16,6 +16,7 @@ from typing import Any
 import psutil
 import pytest
 
+from cli.processes import stop_process
 from runtime.rpc.client import PoolApiError, PoolClient
 from tests.helpers import async_wait_until, free_port, wait_until
 from tests.runtime.botapi import ensure_trade, trade_ids
@@ -56,13 +57,7 @@ def supervisor(
     try:
         yield process
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process)
 
 
 def cli(url: str, *args: str) -> Any:
