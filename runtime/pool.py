@@ -7,20 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import shutil
 import time
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-import psutil
 
 from runtime.bot import BotHooks, BotProcess
 from runtime.botconfig import BotPaths, check_pairs, check_strategy, write_bot_files
 from runtime.errors import Conflict, NotFound, Unavailable
-from runtime.memory import process_memory
 from runtime.ports import allocate_port
 from runtime.process import Launcher, LaunchSpec, describe_exit
 from runtime.readiness import api_answers
@@ -28,6 +24,7 @@ from runtime.restart_policy import RestartPolicy
 from runtime.settings import PoolSettings
 from runtime.spec import apply_patch, parse_bot_spec, validate_bot_id
 from runtime.states import ALIVE, STARTABLE, State
+from runtime.status import describe_bot, pool_health
 from runtime.store import ApiCredentials, BotRecord, PoolStore
 
 logger = logging.getLogger(__name__)
@@ -265,30 +262,7 @@ class Pool:
     # -- reads ------------------------------------------------------------------------------
     def describe(self, bot: ManagedBot) -> dict[str, Any]:
         """A bot's status as the RPC reports it."""
-        proc, record = bot.process, bot.record
-        memory = process_memory(proc.pid)
-        uptime = proc.uptime()
-        return {
-            "bot_id": record.spec.bot_id,
-            "owner": record.spec.owner,
-            "state": proc.state.value,
-            "desired": record.desired,
-            "busy": bot.busy,
-            "pid": proc.pid,
-            "api_port": record.port,
-            "api": {
-                "url": f"http://127.0.0.1:{record.port}",
-                "username": record.api.username,
-                "password": record.api.password,
-            },
-            "uptime_s": None if uptime is None else round(uptime, 3),
-            "restarts": proc.restarts,
-            "last_exit": proc.last_exit,
-            "fatal_reason": proc.fatal_reason,
-            "memory": None if memory is None else memory.to_dict(),
-            "folder": str(bot.paths.root),
-            "spec": record.spec.to_dict(),
-        }
+        return describe_bot(bot)
 
     def status(self, bot_id: str) -> dict[str, Any]:
         return self.describe(self._get(bot_id))
@@ -305,30 +279,10 @@ class Pool:
 
     def health(self) -> dict[str, Any]:
         """Capacity, free slots, states and memory of the whole pool."""
-        states = Counter(bot.process.state.value for bot in self._bots.values())
-        bot_pss = sum(
-            m.pss_bytes
-            for m in (process_memory(b.process.pid) for b in self._bots.values())
-            if m is not None
+        return pool_health(
+            self.settings,
+            list(self._bots.values()),
+            accepting=not self._closing,
+            forkserver_pid=self.forkserver_pid(),
+            started_at=self.started_at,
         )
-        own = process_memory(os.getpid())
-        server = process_memory(self.forkserver_pid())
-        supervisor_pss = own.pss_bytes if own else 0
-        server_pss = server.pss_bytes if server else 0
-        return {
-            "pool_id": self.settings.pool_id,
-            "accepting": not self._closing,
-            "capacity": self.settings.capacity,
-            "bots": len(self._bots),
-            "free_slots": max(self.settings.capacity - len(self._bots), 0),
-            "states": {state.value: states.get(state.value, 0) for state in State},
-            "memory": {
-                "supervisor_pss_bytes": supervisor_pss,
-                "forkserver_pss_bytes": server_pss,
-                "bots_pss_bytes": bot_pss,
-                "total_pss_bytes": supervisor_pss + server_pss + bot_pss,
-                "host_available_bytes": int(psutil.virtual_memory().available),
-            },
-            "forkserver_pid": self.forkserver_pid(),
-            "uptime_s": round(time.time() - self.started_at, 3),
-        }

@@ -1,0 +1,81 @@
+"""What the pool reports: one bot's status and the whole pool's health (no HTTP, no locks)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+import psutil
+
+from runtime.memory import process_memory
+from runtime.settings import PoolSettings
+from runtime.states import State
+
+if TYPE_CHECKING:
+    from runtime.pool import ManagedBot
+
+
+def describe_bot(bot: ManagedBot) -> dict[str, Any]:
+    """A bot's status as the RPC reports it: state, pid, port, uptime, restarts, memory."""
+    proc, record = bot.process, bot.record
+    memory = process_memory(proc.pid)
+    uptime = proc.uptime()
+    return {
+        "bot_id": record.spec.bot_id,
+        "owner": record.spec.owner,
+        "state": proc.state.value,
+        "desired": record.desired,
+        "busy": bot.busy,
+        "pid": proc.pid,
+        "api_port": record.port,
+        "api": {
+            "url": f"http://127.0.0.1:{record.port}",
+            "username": record.api.username,
+            "password": record.api.password,
+        },
+        "uptime_s": None if uptime is None else round(uptime, 3),
+        "restarts": proc.restarts,
+        "last_exit": proc.last_exit,
+        "fatal_reason": proc.fatal_reason,
+        "memory": None if memory is None else memory.to_dict(),
+        "folder": str(bot.paths.root),
+        "spec": record.spec.to_dict(),
+    }
+
+
+def pool_health(
+    settings: PoolSettings,
+    bots: list[ManagedBot],
+    *,
+    accepting: bool,
+    forkserver_pid: int | None,
+    started_at: float,
+) -> dict[str, Any]:
+    """Capacity, free slots, bots by state and PSS of supervisor, forkserver and bots."""
+    states = Counter(bot.process.state.value for bot in bots)
+    bot_pss = sum(
+        m.pss_bytes for m in (process_memory(b.process.pid) for b in bots) if m is not None
+    )
+    own = process_memory(os.getpid())
+    server = process_memory(forkserver_pid)
+    supervisor_pss = own.pss_bytes if own else 0
+    server_pss = server.pss_bytes if server else 0
+    return {
+        "pool_id": settings.pool_id,
+        "accepting": accepting,
+        "capacity": settings.capacity,
+        "bots": len(bots),
+        "free_slots": max(settings.capacity - len(bots), 0),
+        "states": {state.value: states.get(state.value, 0) for state in State},
+        "memory": {
+            "supervisor_pss_bytes": supervisor_pss,
+            "forkserver_pss_bytes": server_pss,
+            "bots_pss_bytes": bot_pss,
+            "total_pss_bytes": supervisor_pss + server_pss + bot_pss,
+            "host_available_bytes": int(psutil.virtual_memory().available),
+        },
+        "forkserver_pid": forkserver_pid,
+        "uptime_s": round(time.time() - started_at, 3),
+    }
