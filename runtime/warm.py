@@ -5,6 +5,12 @@ Every bot is forked from this state, so these modules are shared copy-on-write i
 being imported again by each bot (about 2 s and ~200 MiB each). Never imported by the
 supervisor itself. `gc.freeze()` keeps a child's full collection from touching (and so
 copying) the parent's pages (see docs/runtime.md).
+
+Beyond imports, it also does once what every bot would otherwise do for itself, so the
+result is shared copy-on-write instead of private to each bot: the modules a bot imports
+lazily (`BOT_LAZY_IMPORTS`), ccxt's binance class-level set-up, FreqTrade's SQLAlchemy
+mapper configuration, and one pass of the candle -> dataframe -> indicator -> signal path.
+All of it is pure computation: no sockets, threads, event loops or database engines here.
 """
 
 from __future__ import annotations
@@ -34,7 +40,45 @@ from freqtrade.rpc.api_server import (
 )
 from freqtrade.worker import Worker
 
+import sandbox.botconfig
 import strategies
+
+# Imported lazily by every bot (found by diffing `sys.modules` of a running bot against the
+# forkserver's): FreqTrade's API routers with their JWT/crypto stack, uvicorn's protocol and
+# lifespan modules, uvloop, anyio's asyncio backend, SQLite, and the bot child's own
+# helpers. Imported here, their module and class objects are shared instead of per bot.
+BOT_LAZY_IMPORTS = (
+    "anyio._backends._asyncio",
+    "cryptography.x509",
+    "freqtrade.exchange.check_exchange",
+    "freqtrade.rpc.api_server.api_analysis",
+    "freqtrade.rpc.api_server.api_auth",
+    "freqtrade.rpc.api_server.api_background_tasks",
+    "freqtrade.rpc.api_server.api_backtest",
+    "freqtrade.rpc.api_server.api_download_data",
+    "freqtrade.rpc.api_server.api_pair_history",
+    "freqtrade.rpc.api_server.api_trading",
+    "freqtrade.rpc.api_server.api_webserver",
+    "freqtrade.rpc.api_server.api_ws",
+    "freqtrade.rpc.api_server.web_ui",
+    "freqtrade.system",
+    "h11",
+    "jwt",
+    "pyarrow.pandas_compat",
+    "runtime.botconfig",
+    "runtime.child",
+    "runtime.process",
+    "sqlalchemy.dialects.sqlite.aiosqlite",
+    "sqlalchemy.dialects.sqlite.pysqlite",
+    "sqlite3",
+    "uvicorn.lifespan.on",
+    "uvicorn.protocols.http.auto",
+    "uvicorn.protocols.http.h11_impl",
+    "uvicorn.protocols.websockets.auto",
+    "uvicorn.protocols.websockets.websockets_sansio_impl",
+    "uvloop",
+    "websockets.server",
+)
 
 
 def _import_strategies() -> list[str]:
@@ -46,7 +90,53 @@ def _import_strategies() -> list[str]:
     return names
 
 
+def _prebuild_exchanges() -> None:
+    """Instantiate ccxt's binance (sync and async) once and discard them.
+
+    No network: ccxt opens sessions lazily. What this leaves behind are ccxt's class-level
+    caches, which every bot would otherwise build (and so own privately) on its own.
+    """
+    ccxt.binance()
+    ccxt.async_support.binance()
+    # Each bot writes its exchange block from ccxt's binance URL table: cache it here.
+    sandbox.botconfig.binance_api_urls()
+
+
+def _configure_orm() -> None:
+    """Configure FreqTrade's SQLAlchemy mappers (Trade, Order, ...) once; needs no engine."""
+    import freqtrade.persistence
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()
+
+
+def _warm_dataframes() -> None:
+    """Run the candle -> dataframe -> indicator -> signal path once on synthetic candles.
+
+    pandas, numpy and talib build caches and import modules lazily on first use; done here,
+    bots share them. Pure computation: no files, sockets or threads.
+    """
+    from freqtrade.data.converter import ohlcv_to_dataframe
+    from talib import abstract
+
+    start = 1_700_000_040_000
+    candles = [
+        [start + i * 60_000, 100.0 + i % 7, 101.0 + i % 5, 99.0 - i % 3, 100.5 + i % 4, 10.0 + i]
+        for i in range(500)
+    ]
+    frame = ohlcv_to_dataframe(candles, "1m", "BTC/USDT", fill_missing=True, drop_incomplete=True)
+    frame["rsi"] = abstract.RSI(frame, timeperiod=7)
+    entry = ((frame["close"] < frame["open"]) | (frame["rsi"] < 45)) & (frame["volume"] > 0)
+    frame.loc[entry, ["enter_long", "enter_tag"]] = (1, "dip")
+    frame.loc[(frame["rsi"] > 60) & (frame["volume"] > 0), "exit_long"] = 1
+
+
+for _name in BOT_LAZY_IMPORTS:
+    importlib.import_module(_name)
 STRATEGY_MODULES = _import_strategies()
+_configure_orm()
+_warm_dataframes()
+_prebuild_exchanges()
 WARM_PID = os.getpid()
 WARM_SECONDS = time.monotonic() - _started
 # Last: everything allocated so far moves to the permanent generation.

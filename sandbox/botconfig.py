@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,15 +20,25 @@ __all__ = [
 ]
 
 
+@functools.cache
+def binance_api_urls() -> tuple[tuple[str, str], ...]:
+    """ccxt's own `binance().urls["api"]` table as (key, url) pairs, built once per process.
+
+    Building a ccxt exchange touches much of ccxt's class data; cached, a pool's warm
+    forkserver builds it once and its bots (which write their own exchange block) share it.
+    """
+    import ccxt
+
+    urls: dict[str, str] = ccxt.binance().urls["api"]
+    return tuple(urls.items())
+
+
 def _ccxt_api_urls(base_url: str) -> dict[str, str]:
     # Every key of ccxt's own table, read at runtime: a key left out keeps Binance's real
     # host and that request hangs with no internet. Each keeps its path (/api/v3, /sapi/v1)
     # so the sandbox sees what was meant and can refuse what it does not serve.
-    import ccxt
-
     root = base_url.rstrip("/")
-    urls: dict[str, str] = ccxt.binance().urls["api"]
-    return {key: root + urlsplit(url).path for key, url in urls.items()}
+    return {key: root + urlsplit(url).path for key, url in binance_api_urls()}
 
 
 def ccxt_config(base_url: str) -> dict[str, Any]:
