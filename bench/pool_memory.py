@@ -36,7 +36,7 @@ from runtime.readiness import api_answers  # noqa: E402
 from runtime.rpc.client import PoolClient  # noqa: E402
 from runtime.spec import parse_bot_spec  # noqa: E402
 from runtime.store import ApiCredentials  # noqa: E402
-from tests.helpers import free_port  # noqa: E402
+from tests.helpers import async_wait_until, free_port  # noqa: E402
 
 MiB = 1024 * 1024
 PAIRS = ["BTC/USDT", "ETH/USDT", "SOL/USDT", "BNB/USDT", "XRP/USDT", "ADA/USDT"]
@@ -223,14 +223,12 @@ async def bench(n: int, seconds: float) -> dict[str, Any]:
             )
         try:
             async with aiohttp.ClientSession() as session:
-                for _ in range(300):
-                    try:
-                        async with session.get(f"{sandbox}/api/v3/ping") as r:
-                            if r.status == 200:
-                                break
-                    except aiohttp.ClientError:
-                        pass
-                    await asyncio.sleep(0.1)
+
+                async def sandbox_answers() -> bool:
+                    async with session.get(f"{sandbox}/api/v3/ping") as response:
+                        return response.status == 200
+
+                await async_wait_until(sandbox_answers, timeout=30, what="sandbox up")
             pool = await pool_side(n, seconds, sandbox, work)
             separate = await separate_side(n, seconds, sandbox, work)
         finally:
