@@ -30,13 +30,14 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.sandbox import start_sandbox  # noqa: E402
 from cli.processes import stop_process  # noqa: E402
 from runtime.botconfig import BotPaths, build_config  # noqa: E402
 from runtime.readiness import api_answers  # noqa: E402
 from runtime.rpc.client import PoolClient  # noqa: E402
 from runtime.spec import parse_bot_spec  # noqa: E402
 from runtime.store import ApiCredentials  # noqa: E402
-from tests.helpers import async_wait_until, free_port  # noqa: E402
+from tests.helpers import free_port  # noqa: E402
 
 MiB = 1024 * 1024
 PAIRS = ["BTC/USDT", "ETH/USDT", "SOL/USDT", "BNB/USDT", "XRP/USDT", "ADA/USDT"]
@@ -212,23 +213,8 @@ async def separate_side(n: int, seconds: float, sandbox: str, work: Path) -> dic
 async def bench(n: int, seconds: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="pool-bench-") as tmp:
         work = Path(tmp)
-        port = free_port()
-        sandbox = f"http://127.0.0.1:{port}"
-        with (work / "sandbox.log").open("wb") as log:
-            sandbox_proc = subprocess.Popen(
-                [sys.executable, "-m", "sandbox", "--port", str(port)],
-                cwd=REPO,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        sandbox_proc, sandbox = await start_sandbox(work)
         try:
-            async with aiohttp.ClientSession() as session:
-
-                async def sandbox_answers() -> bool:
-                    async with session.get(f"{sandbox}/api/v3/ping") as response:
-                        return response.status == 200
-
-                await async_wait_until(sandbox_answers, timeout=30, what="sandbox up")
             pool = await pool_side(n, seconds, sandbox, work)
             separate = await separate_side(n, seconds, sandbox, work)
         finally:

@@ -12,6 +12,7 @@ import copy
 import importlib.util
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,9 +87,9 @@ def check_pairs(pairs: list[str]) -> None:
             raise InvalidInput(str(exc), "UNKNOWN_PAIR") from None
 
 
-def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+def deep_merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     """`extra` merged into a copy of `base`; nested objects merge, other values replace."""
-    merged = copy.deepcopy(base)
+    merged = copy.deepcopy(dict(base))
     for key, value in extra.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = deep_merge(merged[key], value)

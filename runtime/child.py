@@ -84,8 +84,11 @@ def _on_sigusr1(signum: int, frame: FrameType | None) -> None:
 
 
 def _reset_signals() -> None:
-    for sig in (signal.SIGHUP, signal.SIGCHLD, signal.SIGPIPE):
+    for sig in (signal.SIGHUP, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
+    # As in any Python process: a peer that hangs up mid-answer is a BrokenPipeError for the
+    # API server to handle, not a signal that kills the bot (it did, under load).
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _on_sigterm)
     signal.signal(signal.SIGUSR1, _on_sigusr1)

@@ -22,7 +22,12 @@ from runtime.process import Launcher, LaunchSpec, describe_exit
 from runtime.readiness import api_answers
 from runtime.restart_policy import RestartPolicy
 from runtime.settings import PoolSettings
-from runtime.spec import apply_patch, parse_bot_spec, validate_bot_id
+from runtime.spec import (
+    apply_patch,
+    parse_bot_spec,
+    split_import_database,
+    validate_bot_id,
+)
 from runtime.states import ALIVE, STARTABLE, State
 from runtime.status import describe_bot, pool_health
 from runtime.store import ApiCredentials, BotRecord, PoolStore
@@ -160,6 +165,7 @@ class Pool:
     # -- commands ---------------------------------------------------------------------------
     async def add(self, body: Any) -> dict[str, Any]:
         """Create, persist and start a bot; on any failure nothing is left behind."""
+        body, import_database = split_import_database(body)
         spec = parse_bot_spec(body)
         check_strategy(spec.strategy)
         check_pairs(spec.pairs)
@@ -181,6 +187,10 @@ class Pool:
             record = BotRecord(spec, port, "running", ApiCredentials.generate(spec.bot_id))
             bot = self._manage(record)
             try:
+                if import_database is not None:
+                    # An adopted bot continues its trades: a copy, the source stays as it is.
+                    paths.root.mkdir(parents=True)
+                    await asyncio.to_thread(shutil.copyfile, import_database, paths.database)
                 self._bots[spec.bot_id] = bot
                 self._save()
                 bot.process.start()

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "CRYPTOPILOT_POOL_"
-SECRET_FIELDS = frozenset({"token"})
+SECRET_FIELDS = frozenset({"token", "sync_database_url", "turso_auth_token"})
+SYNC_DRIVERS = ("postgresql+asyncpg://", "sqlite+aiosqlite://")
+TURSO_SCHEMES = ("libsql://", "https://", "http://", "wss://", "ws://")
 
 
 def _f(default: Any, help_text: str) -> Any:
@@ -40,6 +42,23 @@ class PoolSettings:
     max_crashes: int = _f(5, "Crashes within the window after which a bot goes fatal.")
     stop_grace: float = _f(10.0, "Seconds between SIGTERM and SIGKILL when stopping a bot.")
     start_timeout: float = _f(120.0, "Seconds a bot's API may take to answer before a restart.")
+    gateway_url: str = _f("", "Gateway to announce this pool to (empty = do not announce).")
+    public_url: str = _f(
+        "", "Control URL the gateway should use (default http://control_host:control_port)."
+    )
+    host_label: str = _f("", "Name of the host shown by the gateway (default the hostname).")
+    announce_interval: float = _f(30.0, "Seconds between announcements to the gateway.")
+    sync_database_url: str = _f(
+        "",
+        "SQLAlchemy async URL the pool copies its bots' trades into (the gateway's database);"
+        " empty = off.",
+    )
+    sync_interval: float = _f(15.0, "Seconds between two trade-sync passes (at most 30).")
+    turso_url: str = _f(
+        "", "libsql://... or http://... of the Turso backup database of the bots; empty = off."
+    )
+    turso_auth_token: str = _f("", "Auth token of the Turso backup database.")
+    turso_interval: float = _f(30.0, "Seconds between two backup passes of a bot.")
     log_level: str = _f("INFO", "Log level of the supervisor.")
     json_logs: bool = _f(False, "Log JSON lines instead of text.")
 
@@ -53,6 +72,20 @@ class PoolSettings:
             raise ValueError("capacity must be at least 1")
         if self.capacity > self.api_port_max - self.api_port_min + 1:
             raise ValueError("the API port range is smaller than the capacity")
+        for name in ("gateway_url", "public_url"):
+            value = getattr(self, name)
+            if value and not value.startswith(("http://", "https://")):
+                raise ValueError(f"{name} must start with http:// or https://")
+        if self.gateway_url and self.announce_interval <= 0:
+            raise ValueError("announce_interval must be positive")
+        if self.sync_database_url and not self.sync_database_url.startswith(SYNC_DRIVERS):
+            raise ValueError(f"sync_database_url must start with one of {', '.join(SYNC_DRIVERS)}")
+        if self.sync_database_url and not 0 < self.sync_interval <= 30:
+            raise ValueError("sync_interval must be more than 0 and at most 30 seconds")
+        if self.turso_url and not self.turso_url.startswith(TURSO_SCHEMES):
+            raise ValueError(f"turso_url must start with one of {', '.join(TURSO_SCHEMES)}")
+        if self.turso_url and self.turso_interval <= 0:
+            raise ValueError("turso_interval must be positive")
 
     def masked(self) -> dict[str, str]:
         """Every setting as text, secrets masked: for logs and `--print-settings`."""

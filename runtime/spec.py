@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from runtime.errors import BadRequest, InvalidInput
@@ -168,6 +169,37 @@ def parse_bot_spec(data: Any) -> BotSpec:
         timeframe=timeframe,
         config_overrides=validate_overrides(data.get("config_overrides", {})),
     )
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+IMPORT_DATABASE = "import_database"
+
+
+def split_import_database(data: Any) -> tuple[Any, Path | None]:
+    """The add-bot body without `import_database`, and that trade database, validated.
+
+    `import_database` (an adopted bot's trades) is used once, when the bot's folder is
+    created, so it never becomes part of the stored spec.
+    """
+    if not isinstance(data, dict) or IMPORT_DATABASE not in data:
+        return data, None
+    rest = {k: v for k, v in data.items() if k != IMPORT_DATABASE}
+    value = data[IMPORT_DATABASE]
+    if not isinstance(value, str) or not Path(value).is_absolute():
+        raise InvalidInput(f"'{IMPORT_DATABASE}' must be an absolute path", "INVALID_FIELD")
+    path = Path(value)
+    try:
+        with path.open("rb") as file:
+            header = file.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise InvalidInput(
+            f"cannot read {IMPORT_DATABASE} {value}: {exc.strerror}", "INVALID_IMPORT_DATABASE"
+        ) from None
+    if header != SQLITE_HEADER:
+        raise InvalidInput(
+            f"{IMPORT_DATABASE} {value} is not a SQLite database", "INVALID_IMPORT_DATABASE"
+        )
+    return rest, path
 
 
 PATCHABLE = ("dry_run_wallet", "stake_amount", "max_open_trades", "config_overrides")

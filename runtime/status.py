@@ -45,6 +45,27 @@ def describe_bot(bot: ManagedBot) -> dict[str, Any]:
     }
 
 
+# psutil measures CPU between two calls on the same Process object: keep one per pid.
+_cpu_probes: dict[int, psutil.Process] = {}
+
+
+def cpu_percent(pids: list[int | None]) -> float:
+    """Summed CPU use (%) of these processes since the previous call (0.0 the first time)."""
+    wanted = {pid for pid in pids if pid}
+    for stale in set(_cpu_probes) - wanted:
+        del _cpu_probes[stale]
+    total = 0.0
+    for pid in wanted:
+        try:
+            probe = _cpu_probes.get(pid)
+            if probe is None or not probe.is_running():
+                probe = _cpu_probes[pid] = psutil.Process(pid)
+            total += probe.cpu_percent(interval=None)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            _cpu_probes.pop(pid, None)
+    return round(total, 1)
+
+
 def pool_health(
     settings: PoolSettings,
     bots: list[ManagedBot],
@@ -53,7 +74,7 @@ def pool_health(
     forkserver_pid: int | None,
     started_at: float,
 ) -> dict[str, Any]:
-    """Capacity, free slots, bots by state and PSS of supervisor, forkserver and bots."""
+    """Capacity, free slots, bots by state, PSS and CPU of supervisor, forkserver and bots."""
     states = Counter(bot.process.state.value for bot in bots)
     bot_pss = sum(
         m.pss_bytes for m in (process_memory(b.process.pid) for b in bots) if m is not None
@@ -76,6 +97,7 @@ def pool_health(
             "total_pss_bytes": supervisor_pss + server_pss + bot_pss,
             "host_available_bytes": int(psutil.virtual_memory().available),
         },
+        "cpu_percent": cpu_percent([os.getpid(), forkserver_pid, *(b.process.pid for b in bots)]),
         "forkserver_pid": forkserver_pid,
         "uptime_s": round(time.time() - started_at, 3),
     }

@@ -4,4 +4,5 @@ pytest_plugins: list[str] = [
     "tests.fixtures.sandbox",
     "tests.fixtures.firebase",
     "tests.fixtures.postgres",
+    "tests.fixtures.sqld",
 ]

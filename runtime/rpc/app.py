@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from aiohttp import web
 
+from runtime.backup.replicator import Replicator
 from runtime.pool import Pool
 from runtime.process import ForkserverLauncher, Launcher
 from runtime.rpc import middleware
 from runtime.rpc.commands import (
     add_bot,
+    backup_status,
     bot_status,
     list_bots,
     metrics,
@@ -21,10 +24,12 @@ from runtime.rpc.commands import (
     restart_bot,
     start_bot,
     stop_bot,
+    sync_now,
     update_bot,
 )
 from runtime.rpc.keys import POOL, SETTINGS
 from runtime.settings import PoolSettings
+from runtime.sync.worker import SyncWorker
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +53,58 @@ def create_app(settings: PoolSettings, launcher: Launcher | None = None) -> web.
     app.router.add_post("/bots/{bot_id}/restart", restart_bot.handle)
     app.router.add_get("/health", pool_health.handle)
     app.router.add_get("/metrics", metrics.handle)
+    app.router.add_post("/sync", sync_now.run)
+    app.router.add_get("/sync", sync_now.state)
+    app.router.add_get("/backup", backup_status.handle)
+    if settings.turso_url:
+        app[backup_status.BACKUP] = _replicator(app, settings)
+    if settings.sync_database_url:
+        app[sync_now.SYNC] = _sync_worker(app, settings)
     return app
+
+
+def _sync_worker(app: web.Application, settings: PoolSettings) -> SyncWorker:
+    """The trade-sync worker over this app's pool (its loop is run by the supervisor)."""
+
+    def bot_files() -> list[tuple[str, Path]]:
+        pool = app.get(POOL)
+        if pool is None:  # not open yet, or already closed
+            return []
+        return [(bot.record.spec.bot_id, bot.paths.database) for bot in pool.bots()]
+
+    worker = SyncWorker(
+        settings.sync_database_url, settings.pool_id, bot_files, settings.sync_interval
+    )
+
+    async def close(_: web.Application) -> None:
+        await worker.close()
+
+    app.on_cleanup.append(close)
+    return worker
+
+
+def _replicator(app: web.Application, settings: PoolSettings) -> Replicator:
+    """The Turso backup of this app's bots (its loop is run by the supervisor)."""
+
+    def bot_files() -> dict[str, Path]:
+        pool = app.get(POOL)
+        if pool is None:  # not open yet, or already closed
+            return {}
+        return {bot.record.spec.bot_id: bot.paths.database for bot in pool.bots()}
+
+    replicator = Replicator(
+        settings.turso_url,
+        settings.turso_auth_token,
+        settings.pool_id,
+        bot_files,
+        interval=settings.turso_interval,
+    )
+
+    async def close(_: web.Application) -> None:
+        await replicator.close()
+
+    app.on_cleanup.append(close)
+    return replicator
 
 
 def _pool_context(launcher: Launcher | None):  # type: ignore[no-untyped-def]

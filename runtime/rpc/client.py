@@ -89,6 +89,18 @@ class PoolClient:
     async def health(self) -> dict[str, Any]:
         return await self.request("GET", "/health")
 
+    async def sync_now(self) -> dict[str, Any]:
+        """Run a trade-sync pass now; the state after it (409 SYNC_OFF when sync is off)."""
+        return await self.request("POST", "/sync")
+
+    async def sync_status(self) -> dict[str, Any]:
+        """The trade-sync state (`{"enabled": false}` when sync is off)."""
+        return await self.request("GET", "/sync")
+
+    async def backup_status(self) -> dict[str, Any]:
+        """The Turso backup state per bot (`{"enabled": false}` when backup is off)."""
+        return await self.request("GET", "/backup")
+
     async def wait_for_state(
         self, bot_id: str, state: str, deadline_s: float = 60.0, interval: float = 0.05
     ) -> dict[str, Any]:

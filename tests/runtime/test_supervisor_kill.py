@@ -8,56 +8,21 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
 
-from cli.processes import stop_process
 from runtime.rpc.client import PoolApiError, PoolClient
+from tests.fixtures.pools import RunningPool, running_pool
 from tests.helpers import async_wait_until, free_port, wait_until
 from tests.runtime.botapi import ensure_trade, trade_ids
 from tests.runtime.conftest import TOKEN, bot_body
 
 REPO = Path(__file__).resolve().parents[2]
 FORCE = {"force_entry_enable": True}
-
-
-@contextmanager
-def supervisor(
-    data_dir: Path, port: int, low: int, sandbox_url: str, log: Path
-) -> Iterator[subprocess.Popen[bytes]]:
-    env = {**os.environ, "CRYPTOPILOT_POOL_TOKEN": TOKEN}
-    args = [
-        sys.executable,
-        "-m",
-        "cli.main",
-        "pool",
-        "run",
-        "--pool-id",
-        "killme",
-        "--data-dir",
-        str(data_dir),
-        "--control-port",
-        str(port),
-        "--exchange-url",
-        sandbox_url,
-        "--api-port-min",
-        str(low),
-        "--api-port-max",
-        str(low + 20),
-        "--stop-grace",
-        "10",
-    ]
-    with log.open("ab") as out:
-        process = subprocess.Popen(args, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        yield process
-    finally:
-        stop_process(process)
 
 
 def cli(url: str, *args: str) -> Any:
@@ -87,8 +52,15 @@ async def test_supervisor_sigkill_takes_bots_down_and_restart_restores(
 ) -> None:
     port, low = free_port(), 20_000 + free_port() % 30_000
     url = f"http://127.0.0.1:{port}"
-    data, log = tmp_path / "pool", tmp_path / "supervisor.log"
-    with supervisor(data, port, low, sandbox_url, log) as first:
+    data = tmp_path / "pool"
+
+    def pool_process() -> AbstractContextManager[RunningPool]:
+        return running_pool(
+            data, sandbox_url, pool_id="killme", token=TOKEN, control_port=port, api_port_min=low
+        )
+
+    with pool_process() as pool:
+        first = pool.process
         async with PoolClient(url, TOKEN) as client:
             await async_wait_until(lambda: _pool_up(client), timeout=60, what="supervisor up")
             for bot_id in ("k1", "k2"):
@@ -122,7 +94,7 @@ async def test_supervisor_sigkill_takes_bots_down_and_restart_restores(
         wait_until(all_gone, timeout=2.0, interval=0.05, what="bots gone after the supervisor")
         assert time.monotonic() - killed_at < 2.0
 
-    with supervisor(data, port, low, sandbox_url, log):
+    with pool_process():
         async with PoolClient(url, TOKEN) as client:
             await async_wait_until(lambda: _pool_up(client), timeout=60, what="supervisor back")
             back = [await client.wait_for_state(b, "running", 90) for b in ("k1", "k2")]

@@ -4,10 +4,12 @@ POST /bots
 {"bot_id": "alice-1", "owner": "alice", "strategy": "SandboxScalp1m",
  "pairs": ["BTC/USDT"], "stake_currency": "USDT", "dry_run_wallet": 1000,
  "stake_amount": "unlimited", "max_open_trades": 3, "timeframe": null,
- "config_overrides": {}}
+ "config_overrides": {}, "import_database": "/abs/path/tradesv3.sqlite"}
+`import_database` (optional) is copied into the new bot's folder as its trade database
+before the first start (adopting an old bot); it is not stored in the spec.
 -> 201 {"success": true, "bot": {<status, state "starting">}}
 -> 400 BAD_REQUEST | 422 MISSING_FIELD, INVALID_FIELD, INVALID_BOT_ID, INVALID_PAIR,
-   UNKNOWN_PAIR, UNKNOWN_STRATEGY, UNKNOWN_FIELD, FORBIDDEN_OVERRIDE
+   UNKNOWN_PAIR, UNKNOWN_STRATEGY, UNKNOWN_FIELD, FORBIDDEN_OVERRIDE, INVALID_IMPORT_DATABASE
    | 409 BOT_EXISTS, POOL_FULL, NO_FREE_PORT, BOT_FOLDER_EXISTS
 """
 

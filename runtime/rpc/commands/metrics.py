@@ -1,7 +1,8 @@
 """Prometheus metrics of the pool (same bearer token as the rest).
 
 GET /metrics
--> 200 text/plain; version=0.0.4  (cryptopilot_pool_* gauges and counters)
+-> 200 text/plain; version=0.0.4  (cryptopilot_pool_* gauges and counters; per-bot backup
+   lag and health when Turso backup is on)
 """
 
 from __future__ import annotations
@@ -11,11 +12,16 @@ import asyncio
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from runtime.backup.metrics import BackupCollector
 from runtime.metrics import registry_for
+from runtime.rpc.commands.backup_status import BACKUP
 from runtime.rpc.keys import POOL
 
 
 async def handle(request: web.Request) -> web.Response:
     registry = registry_for(request.app[POOL])
+    replicator = request.app.get(BACKUP)
+    if replicator is not None:
+        registry.register(BackupCollector(replicator))
     body = await asyncio.to_thread(generate_latest, registry)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

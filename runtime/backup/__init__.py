@@ -1,0 +1,1 @@
+"""Turso (libSQL) backup of each bot's FreqTrade SQLite, and its restore (docs/turso.md)."""

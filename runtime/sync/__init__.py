@@ -1,0 +1,1 @@
+"""Copies each pool bot's FreqTrade SQLite rows into the gateway's database (docs/sync.md)."""
