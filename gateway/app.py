@@ -9,8 +9,23 @@ from aiohttp import web
 from sqlalchemy.exc import DBAPIError
 
 from gateway.auth.firebase import FirebaseVerifier
+from gateway.background import background_loops, close_streams
 from gateway.db.database import Database
-from gateway.handlers import account, admin, auth, diagnostics
+from gateway.handlers import (
+    account,
+    admin,
+    auth,
+    bots,
+    diagnostics,
+    funding,
+    pools,
+    portfolio,
+    proxy,
+    risk,
+    stream,
+    trades,
+    wallet,
+)
 from gateway.keys import DB, FIREBASE, METRICS, RATE_LIMITER, SERVICES, SETTINGS
 from gateway.metrics import HttpMetrics
 from gateway.middleware.auth import auth_middleware
@@ -27,7 +42,21 @@ from gateway.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-ROUTE_MODULES = (auth, account, admin, diagnostics)
+ROUTE_MODULES = (
+    auth,
+    account,
+    admin,
+    diagnostics,
+    wallet,
+    funding,
+    bots,
+    pools,
+    portfolio,
+    proxy,
+    risk,
+    stream,
+    trades,
+)
 MAX_BODY_BYTES = 1024 * 1024
 
 
@@ -60,6 +89,8 @@ def create_app(
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_firebase)
     app.cleanup_ctx.append(_services(clock))
+    app.cleanup_ctx.append(background_loops)
+    app.on_shutdown.append(close_streams)
     return app
 
 
@@ -102,7 +133,15 @@ async def _firebase(app: web.Application) -> AsyncIterator[None]:
 
 def _services(clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
     async def services_ctx(app: web.Application) -> AsyncIterator[None]:
-        app[SERVICES] = build_services(app[SETTINGS], app[DB], app[FIREBASE], clock)
-        yield
+        services = build_services(app[SETTINGS], app[DB], app[FIREBASE], clock)
+        app[SERVICES] = services
+        try:
+            await services.pools.start()
+        except (DBAPIError, OSError) as exc:
+            logger.error("pools not loaded (database down?): %s; the health loop retries", exc)
+        try:
+            yield
+        finally:
+            await services.close()
 
     return services_ctx

@@ -5,6 +5,7 @@
 - `NotFound` (404): the thing does not exist (for this user).
 - `Conflict` (409): the request clashes with the current state.
 - `RateLimited` (429): wait `retry_after` seconds.
+- `BadGateway` (502): a bot's own API did not answer (it is offline or broken).
 - `Unavailable` (503): a dependency is down; retrying later may work.
 Anything else is a bug: 500, logged with its traceback, never shown to the client.
 """
@@ -105,3 +106,10 @@ class Unavailable(ApiError):
 
     status = 503
     default_code = "UNAVAILABLE"
+
+
+class BadGateway(ApiError):
+    """A bot's FreqTrade API did not answer or failed; temporary by nature."""
+
+    status = 502
+    default_code = "BAD_GATEWAY"

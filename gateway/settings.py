@@ -86,6 +86,32 @@ class Settings:
     smtp_starttls: bool = _setting(True, "Use STARTTLS on the SMTP connection")
     smtp_from: str = _setting("Crypto-Pilot <no-reply@crypto-pilot.dev>", "Sender of e-mails")
     app_url: str = _setting("https://crypto-pilot.dev", "Frontend URL used in e-mail links")
+    pools: tuple[str, ...] = _setting(
+        (), "Pools to place bots in, as ID=CONTROL_URL (comma separated); pools may also announce"
+    )
+    pool_token: str = _setting(
+        "",
+        "Bearer token of the pools' control APIs, also required of pool announcements",
+        secret=True,
+    )
+    pool_health_interval: float = _setting(
+        5.0, "Seconds between health checks of every pool; 0 = off"
+    )
+    pool_timeout: float = _setting(60.0, "Seconds a pool control call may take (adding a bot)")
+    reconcile_interval: float = _setting(
+        10.0, "Seconds between reconciler passes (database vs what pools run); 0 = on demand only"
+    )
+    bot_timeout: float = _setting(3.0, "Seconds one bot's REST API may take inside an aggregation")
+    bot_concurrency: int = _setting(16, "Most bots one aggregation calls at the same time")
+    proxy_timeout: float = _setting(15.0, "Seconds a proxied FreqTrade call may take")
+    stream_interval: float = _setting(5.0, "Seconds between SSE portfolio/positions pushes")
+    stream_ping_interval: float = _setting(15.0, "Seconds between SSE `: ping` comments")
+    snapshot_interval: float = _setting(
+        30.0, "Seconds between stored portfolio snapshots of users with active bots; 0 = off"
+    )
+    starting_balance: int = _setting(1000, "Paper USD in a new user's wallet")
+    max_wallet_size: int = _setting(100000, "Largest wallet balance a deposit may reach (USD)")
+    max_bots_per_user: int = _setting(3, "Most bots one user may have (the UI assumes 3)")
     log_level: str = _setting("INFO", "Root log level")
     log_json: bool = _setting(False, "JSON log lines (use in production)")
 
@@ -123,6 +149,7 @@ class Settings:
             "rate_limit_default",
         ):
             parse_rate(getattr(self, name))
+        self.pool_entries()
         if self.is_production:
             if self.jwt_secret == DEFAULT_JWT_SECRET or len(self.jwt_secret) < 32:
                 raise SettingsError(
@@ -130,6 +157,18 @@ class Settings:
                 )
             if self.firebase_auth_emulator_host:
                 raise SettingsError("the Firebase Auth emulator must not be used in production")
+
+    def pool_entries(self) -> list[tuple[str, str]]:
+        """`pools` parsed into (pool id, control URL) pairs; raises SettingsError."""
+        entries = []
+        for entry in self.pools:
+            pool_id, sep, url = entry.partition("=")
+            if not sep or not pool_id or not url.startswith(("http://", "https://")):
+                raise SettingsError(f"pool {entry!r} is not ID=http://HOST:PORT")
+            entries.append((pool_id, url.rstrip("/")))
+        if entries and not self.pool_token:
+            raise SettingsError("pools are configured but CRYPTOPILOT_POOL_TOKEN is empty")
+        return entries
 
     def masked(self) -> dict[str, str]:
         """Every setting as printable text, secrets replaced by `***` (or `(empty)`)."""

@@ -21,6 +21,7 @@ from gateway.models.auth import (
 from gateway.models.common import MessageBody
 from gateway.requestinfo import client_info
 from gateway.routing import Access, Route
+from gateway.services.money import from_cents
 
 
 async def login(request: web.Request) -> web.Response:
@@ -75,6 +76,8 @@ async def verify_token(request: web.Request) -> web.Response:
         "tokenType": caller.token_kind,
         "user": verified_user(caller.user),
     }
+    wallet = await services(request).wallet.view(caller.user_id)
+    payload["user"]["paperBalance"] = from_cents(wallet.balance_cents)
     if caller.firebase_uid is not None:
         payload["uid"] = caller.firebase_uid
     return reply(payload)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from gateway.auth.identity import Authenticator, IdTokenVerifier
 from gateway.auth.passwords import PasswordHasher
@@ -12,12 +13,25 @@ from gateway.mail import LogMailer, Mailer, SmtpMailer
 from gateway.services.account import AccountService
 from gateway.services.audit import AuditLog
 from gateway.services.auth import AuthService
+from gateway.services.botapi import BotApiClient
+from gateway.services.bots import BotService
+from gateway.services.botstore import BotStore
 from gateway.services.common import Clock, utcnow
+from gateway.services.funding import FundingService
+from gateway.services.money import to_cents
 from gateway.services.notifications import NotificationStore
+from gateway.services.pools import PoolDirectory
+from gateway.services.portfolio import PortfolioService
+from gateway.services.reconciler import Reconciler
+from gateway.services.risk import RiskSettingsService
 from gateway.services.sessions import SessionStore
+from gateway.services.snapshots import SnapshotStore
 from gateway.services.throttle import LoginThrottle
+from gateway.services.trades import TradeHistory
 from gateway.services.users import UserStore
+from gateway.services.wallet import WalletService
 from gateway.settings import Settings
+from gateway.sse import StreamHub
 
 
 @dataclass(frozen=True)
@@ -33,6 +47,24 @@ class Services:
     authenticator: Authenticator
     auth: AuthService
     account: AccountService
+    wallet: WalletService
+    bot_store: BotStore
+    bot_api: BotApiClient
+    pools: PoolDirectory
+    risk: RiskSettingsService
+    bots: BotService
+    funding: FundingService
+    reconciler: Reconciler
+    portfolio: PortfolioService
+    snapshots: SnapshotStore
+    trades: TradeHistory
+    stream: StreamHub
+
+    async def close(self) -> None:
+        """Release what holds sockets: the SSE hub, pool clients and the bot API session."""
+        await self.stream.close()
+        await self.pools.close()
+        await self.bot_api.close()
 
 
 def build_mailer(settings: Settings) -> Mailer:
@@ -87,6 +119,7 @@ def build_services(
         app_url=settings.app_url,
         clock=clock,
     )
+    trading = build_trading(settings, db, clock)
     return Services(
         users=users,
         sessions=sessions,
@@ -97,4 +130,70 @@ def build_services(
         authenticator=authenticator,
         auth=auth,
         account=account,
+        **trading,
     )
+
+
+def build_trading(settings: Settings, db: Database, clock: Clock) -> dict[str, Any]:
+    """The wallet, bots, pools, portfolio and streaming services."""
+    wallet = WalletService(
+        db,
+        clock,
+        starting_balance_cents=to_cents(settings.starting_balance),
+        max_wallet_cents=to_cents(settings.max_wallet_size),
+    )
+    bot_store = BotStore(db, clock)
+    bot_api = BotApiClient(timeout=settings.bot_timeout)
+    pools = PoolDirectory(
+        db,
+        clock,
+        token=settings.pool_token,
+        timeout=settings.pool_timeout,
+        configured=settings.pool_entries(),
+    )
+    risk = RiskSettingsService(db, clock, bots=bot_store, pools=pools, api=bot_api)
+    bots = BotService(
+        store=bot_store,
+        wallet=wallet,
+        pools=pools,
+        api=bot_api,
+        risk=risk,
+        clock=clock,
+        max_bots_per_user=settings.max_bots_per_user,
+    )
+    reconciler = Reconciler(db, clock, pools=pools, bots=bot_store, spec_for=bots.spec_for)
+    portfolio = PortfolioService(
+        bots=bot_store,
+        api=bot_api,
+        wallet=wallet,
+        clock=clock,
+        timeout=settings.bot_timeout,
+        concurrency=settings.bot_concurrency,
+    )
+    stream = StreamHub(
+        portfolio,
+        clock,
+        interval=settings.stream_interval,
+        ping_interval=settings.stream_ping_interval,
+    )
+    return {
+        "wallet": wallet,
+        "bot_store": bot_store,
+        "bot_api": bot_api,
+        "pools": pools,
+        "risk": risk,
+        "bots": bots,
+        "funding": FundingService(wallet=wallet, store=bot_store, pools=pools, api=bot_api),
+        "reconciler": reconciler,
+        "portfolio": portfolio,
+        "snapshots": SnapshotStore(
+            db,
+            clock,
+            portfolio=portfolio,
+            bot_store=bot_store,
+            interval=settings.snapshot_interval,
+            recent=stream.latest,
+        ),
+        "stream": stream,
+        "trades": TradeHistory(db),
+    }

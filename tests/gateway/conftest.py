@@ -71,6 +71,11 @@ def make_settings(db_url: str) -> Callable[..., Settings]:
             "database_url": db_url,
             "jwt_secret": "test-secret-" + "x" * 32,
             "bcrypt_rounds": 4,
+            # Background loops only where a test asks for them (they would touch the database
+            # while fixtures truncate it).
+            "pool_health_interval": 0,
+            "reconcile_interval": 0,
+            "snapshot_interval": 0,
         }
         values.update(overrides)
         return Settings(**values)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Boolean, DateTime, Integer, String, TypeDecorator, inspect, text
+from sqlalchemy import Boolean, DateTime, Float, Integer, String, TypeDecorator, inspect, text
 
 from gateway.db.database import Database
 from gateway.db.tables import metadata
@@ -25,7 +25,14 @@ def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def _family(column_type: Any) -> str:
     if isinstance(column_type, TypeDecorator):
         column_type = column_type.impl
-    for family, kind in (("bool", Boolean), ("int", Integer), ("time", DateTime), ("text", String)):
+    families = (
+        ("bool", Boolean),
+        ("int", Integer),
+        ("float", Float),
+        ("time", DateTime),
+        ("text", String),
+    )
+    for family, kind in families:
         if isinstance(column_type, kind):
             return family
     raise AssertionError(f"unexpected column type {column_type!r}")
@@ -66,7 +73,10 @@ async def test_upgrade_is_idempotent_and_recorded(empty_db_url: str) -> None:
         async with engine.connect() as conn:
             rows = (await conn.execute(text("SELECT version, name FROM schema_migrations"))).all()
             roles = (await conn.execute(text("SELECT name FROM roles ORDER BY name"))).all()
-        assert [(r.version, r.name) for r in rows] == [(1, "accounts")]
+        assert [(r.version, r.name) for r in rows] == [
+            (m.version, m.name) for m in runner.discover()
+        ]
+        assert [r.name for r in rows][:2] == ["accounts", "trading"]
         assert [r.name for r in roles] == ["admin", "user"]
     finally:
         await engine.dispose()

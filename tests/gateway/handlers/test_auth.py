@@ -72,7 +72,7 @@ async def test_verify_token_returns_user_with_json_types(client: AppClient) -> N
     assert user["name"] == "alice" and user["email"] == "alice@example.com"
     assert user["avatar"] == "" and user["role"] == "user"
     assert user["createdAt"].endswith("Z") and user["lastLogin"].endswith("Z")
-    assert "paperBalance" not in user  # until the wallet exists
+    assert user["paperBalance"] == 1000  # a new wallet holds the starting paper balance
 
 
 async def test_verify_token_errors_are_json_with_valid_false(client: AppClient) -> None:

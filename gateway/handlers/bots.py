@@ -1,0 +1,191 @@
+"""B1-B5: list, provision, start, stop and delete a user's paper bots."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from gateway.errors import BadInput
+from gateway.handlers.common import principal, read_body, reply, services
+from gateway.models.bots import (
+    BotInfo,
+    BotsResponse,
+    ContainerStatus,
+    DeleteResponse,
+    ProvisionRequest,
+    ProvisionResponse,
+)
+from gateway.models.common import MessageBody
+from gateway.routing import Access, Route
+from gateway.services.bots import ProvisionRequest as Provision
+from gateway.services.botstore import BotRecord
+from gateway.services.common import iso
+from gateway.services.money import from_cents, parse_amount
+
+CONTAINER_STATUS: dict[str, ContainerStatus] = {
+    "running": "running",
+    "stopped": "stopped",
+    "exited": "stopped",
+    "stopping": "stopped",
+    "fatal": "error",
+    "backoff": "error",
+}
+
+
+def container_name(pool_id: str | None) -> str:
+    return f"cryptopilot-pool-{pool_id}" if pool_id else ""
+
+
+def bot_info(record: BotRecord) -> BotInfo:
+    return {
+        "instanceId": record.id,
+        "userId": record.user_id,
+        "strategy": record.strategy,
+        "port": record.api_port,
+        "exchange": record.exchange,
+        "stake_currency": record.stake_currency,
+        "stake_amount": float(record.stake_amount),
+        "max_open_trades": record.max_open_trades,
+        "timeframe": record.timeframe,
+        "tradingPairs": record.pairs,
+        "dry_run": record.dry_run,
+        "containerStatus": CONTAINER_STATUS.get(record.observed_state, "unknown"),
+        "state": record.observed_state,
+        "isPooled": True,
+        "poolId": record.pool_id,
+        "containerName": container_name(record.pool_id),
+        "createdAt": iso(record.created_at),
+    }
+
+
+async def list_bots(request: web.Request) -> web.Response:
+    records = await services(request).bots.listing(principal(request).user_id)
+    payload: BotsResponse = {"success": True, "bots": [bot_info(r) for r in records]}
+    return reply(payload)
+
+
+async def provision(request: web.Request) -> web.Response:
+    body = await read_body(request, ProvisionRequest)
+    if not body["dry_run"]:
+        raise BadInput("Only paper trading (dry_run) bots can be provisioned", "LIVE_DISABLED")
+    if "initialBalance" not in body or body["initialBalance"] <= 0:
+        raise BadInput(
+            "initialBalance is required and must be greater than 0", "INVALID_INITIAL_BALANCE"
+        )
+    if not 1 <= body["max_open_trades"] <= 100:
+        raise BadInput("max_open_trades must be between 1 and 100", "INVALID_MAX_OPEN_TRADES")
+    if not 1 <= len(body["tradingPairs"]) <= 20:
+        raise BadInput("tradingPairs must list 1 to 20 pairs", "INVALID_PAIRS")
+    parse_amount(body["stake_amount"], "stake_amount")
+    request_ = Provision(
+        bot_id=body["instanceId"],
+        strategy=body["strategy"],
+        exchange=body["exchange"],
+        stake_currency=body["stake_currency"],
+        stake_amount=float(body["stake_amount"]),
+        max_open_trades=body["max_open_trades"],
+        pairs=[p.upper() for p in body["tradingPairs"]],
+        initial_cents=parse_amount(body["initialBalance"], "initialBalance"),
+        timeframe=body["timeframe"],
+    )
+    done = await services(request).bots.provision(principal(request).user_id, request_)
+    payload: ProvisionResponse = {
+        "success": True,
+        "message": "Bot provisioned in container pool",
+        "instanceId": done.bot.id,
+        "port": done.bot.api_port,
+        "containerName": container_name(done.bot.pool_id),
+        "strategy": done.bot.strategy,
+        "isPooled": True,
+        "poolId": done.bot.pool_id or "",
+        "wallet": {
+            "previousBalance": from_cents(done.previous_balance_cents),
+            "newBalance": from_cents(done.new_balance_cents),
+            "allocated": from_cents(done.allocated_cents),
+        },
+    }
+    return reply(payload, status=201)
+
+
+async def start_bot(request: web.Request) -> web.Response:
+    bot_id = request.match_info["instanceId"]
+    await services(request).bots.start(principal(request).user_id, bot_id)
+    payload: MessageBody = {"success": True, "message": f"Bot {bot_id} started successfully"}
+    return reply(payload)
+
+
+async def stop_bot(request: web.Request) -> web.Response:
+    bot_id = request.match_info["instanceId"]
+    await services(request).bots.stop(principal(request).user_id, bot_id)
+    payload: MessageBody = {"success": True, "message": f"Bot {bot_id} stopped successfully"}
+    return reply(payload)
+
+
+async def delete_bot(request: web.Request) -> web.Response:
+    bot_id = request.match_info["instanceId"]
+    done = await services(request).bots.delete(principal(request).user_id, bot_id)
+    payload: DeleteResponse = {
+        "success": True,
+        "message": f"Bot {bot_id} deleted successfully",
+        "cashedOut": {"amount": from_cents(done.cashed_out_cents), "currency": "USD"},
+        "wallet": {
+            "previousBalance": from_cents(done.previous_balance_cents),
+            "newBalance": from_cents(done.new_balance_cents),
+            "returned": from_cents(done.cashed_out_cents),
+            "pnl": from_cents(done.pnl_cents),
+        },
+    }
+    if done.warnings:
+        payload["warnings"] = done.warnings
+    return reply(payload)
+
+
+_BOT = "/api/freqtrade/bots/{instanceId}"
+ROUTES = [
+    Route(
+        "GET",
+        "/api/freqtrade/bots",
+        list_bots,
+        Access.USER,
+        "B1: the user's bots",
+        response=BotsResponse,
+        tag="bots",
+    ),
+    Route(
+        "POST",
+        "/api/freqtrade/provision",
+        provision,
+        Access.USER,
+        "B2: provision a paper bot (wallet money reserved, placed in a pool)",
+        request=ProvisionRequest,
+        response=ProvisionResponse,
+        status=201,
+        tag="bots",
+    ),
+    Route(
+        "POST",
+        _BOT + "/start",
+        start_bot,
+        Access.USER,
+        "B3: start a bot",
+        response=MessageBody,
+        tag="bots",
+    ),
+    Route(
+        "POST",
+        _BOT + "/stop",
+        stop_bot,
+        Access.USER,
+        "B4: stop a bot",
+        response=MessageBody,
+        tag="bots",
+    ),
+    Route(
+        "DELETE",
+        _BOT,
+        delete_bot,
+        Access.USER,
+        "B5: delete a bot: close its trades and return its value to the wallet",
+        response=DeleteResponse,
+        tag="bots",
+    ),
+]

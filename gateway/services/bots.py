@@ -1,0 +1,385 @@
+"""A user's paper bots: provisioning (one saga), start, stop and delete with cash-out.
+
+Provisioning claims the bot id, reserves the wallet money, places the bot in a pool and asks
+that pool to run it; any failure undoes the earlier steps, so no money is lost and no half
+bot remains. Deleting force-exits the bot's open trades, reads what it is worth, removes it
+from its pool and returns that value to the wallet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from gateway.errors import ApiError, BadInput, InvalidField, Unavailable
+from gateway.services import placement
+from gateway.services.botapi import BotApiClient
+from gateway.services.botstore import BotRecord, BotStore, DesiredState
+from gateway.services.common import Clock, utcnow
+from gateway.services.market import (
+    check_strategy,
+    check_timeframe,
+    market_pairs,
+)
+from gateway.services.money import dollars, from_cents, to_cents
+from gateway.services.pools import PoolDirectory
+from gateway.services.risk import RiskSettingsService
+from gateway.services.wallet import WalletService
+from runtime.rpc.client import PoolApiError
+
+logger = logging.getLogger(__name__)
+
+POOL_ERRORS = (PoolApiError, aiohttp.ClientError, TimeoutError, OSError)
+# Pool answers that mean "try another pool" rather than "the request is wrong".
+RETRYABLE_POOL_CODES = frozenset({"POOL_FULL", "POOL_STOPPING", "NO_FREE_PORT", "BAD_RESPONSE"})
+PLACEMENT_ATTEMPTS = 3
+EXIT_DEADLINE_S = 30.0
+
+
+@dataclass(frozen=True)
+class ProvisionRequest:
+    """B2's body after validation (amounts in cents, pairs as asked)."""
+
+    bot_id: str
+    strategy: str
+    exchange: str
+    stake_currency: str
+    stake_amount: float
+    max_open_trades: int
+    pairs: list[str]
+    initial_cents: int
+    timeframe: str
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    bot: BotRecord
+    previous_balance_cents: int
+    new_balance_cents: int
+    allocated_cents: int
+
+
+@dataclass(frozen=True)
+class Deleted:
+    bot_id: str
+    cashed_out_cents: int
+    pnl_cents: int
+    previous_balance_cents: int
+    new_balance_cents: int
+    warnings: list[str] = field(default_factory=list)
+
+
+class BotService:
+    """Bot lifecycle across the database, the wallet and the pools."""
+
+    def __init__(
+        self,
+        *,
+        store: BotStore,
+        wallet: WalletService,
+        pools: PoolDirectory,
+        api: BotApiClient,
+        risk: RiskSettingsService,
+        clock: Clock = utcnow,
+        max_bots_per_user: int = 3,
+    ) -> None:
+        self.store = store
+        self.wallet = wallet
+        self.pools = pools
+        self.api = api
+        self.risk = risk
+        self.clock = clock
+        self.max_bots_per_user = max_bots_per_user
+
+    async def spec_for(self, record: BotRecord) -> dict[str, Any]:
+        """The pool's add-bot body for this bot (risk settings included as config overrides)."""
+        return {
+            "bot_id": record.id,
+            "owner": record.user_id,
+            "strategy": record.strategy,
+            "pairs": market_pairs(record.pairs, record.stake_currency),
+            "stake_currency": record.stake_currency,
+            "dry_run_wallet": from_cents(record.wallet_cents),
+            "stake_amount": record.stake_amount_value,
+            "max_open_trades": record.max_open_trades,
+            "timeframe": record.timeframe,
+            "config_overrides": await self.risk.config_overrides(record.id),
+        }
+
+    async def listing(self, user_id: str) -> list[BotRecord]:
+        """The user's bots with their state freshly read from their pools (best effort)."""
+        records = await self.store.list_for_user(user_id)
+        by_pool = {r.pool_id for r in records if r.pool_id}
+        await asyncio.gather(*(self._refresh_pool(user_id, p) for p in sorted(by_pool)))
+        return await self.store.list_for_user(user_id)
+
+    async def _refresh_pool(self, user_id: str, pool_id: str) -> None:
+        try:
+            async with asyncio.timeout(2.0):
+                seen = await self.pools.client(pool_id).list_bots()
+        except (*POOL_ERRORS, ApiError) as exc:
+            logger.info("pool %s not answering for the bot list: %s", pool_id, exc)
+            return
+        live = {r.id for r in await self.store.list_for_user(user_id)}  # not those being deleted
+        for pool_bot in seen:
+            if pool_bot.get("owner") == user_id and pool_bot.get("bot_id") in live:
+                await self.store.record_seen(str(pool_bot["bot_id"]), pool_bot)
+
+    # -- provisioning -------------------------------------------------------------------------
+
+    async def provision(self, user_id: str, request: ProvisionRequest) -> Provisioned:
+        """Validate, claim the id, reserve money, place, add to the pool; undo all on failure."""
+        check_strategy(request.strategy)
+        check_timeframe(request.timeframe)
+        market_pairs(request.pairs, request.stake_currency)
+        if request.stake_amount > from_cents(request.initial_cents):
+            raise InvalidField(
+                "stake_amount",
+                "stake_amount cannot exceed the bot's initialBalance",
+                "STAKE_EXCEEDS_BALANCE",
+            )
+        return await self.claim_and_place(
+            user_id,
+            {
+                "id": request.bot_id,
+                "strategy": request.strategy,
+                "exchange": request.exchange,
+                "stake_currency": request.stake_currency,
+                "stake_amount": repr(float(request.stake_amount)),
+                "max_open_trades": request.max_open_trades,
+                "timeframe": request.timeframe,
+                "pairs": request.pairs,
+            },
+            request.initial_cents,
+        )
+
+    async def claim_and_place(
+        self,
+        user_id: str,
+        columns: dict[str, Any],
+        initial_cents: int,
+        *,
+        extra_spec: dict[str, Any] | None = None,
+    ) -> Provisioned:
+        """Claim the id, reserve the money, place the bot in a pool; undo all on failure.
+
+        `columns` are the validated trading columns of the `bots` row (id, strategy, exchange,
+        stake_currency, stake_amount, max_open_trades, timeframe, pairs); `extra_spec` is
+        added to the pool's add-bot body (an adopted bot's `import_database`).
+        """
+        existing = await self.store.list_for_user(user_id)
+        if len(existing) >= self.max_bots_per_user:
+            raise BadInput(
+                f"You can run at most {self.max_bots_per_user} bots; delete one first",
+                "BOT_LIMIT_REACHED",
+            )
+        record = await self.store.create(
+            **columns,
+            user_id=user_id,
+            pool_id=None,
+            dry_run=True,
+            wallet_cents=initial_cents,
+            desired_state="provisioning",
+        )
+        try:
+            move = await self.wallet.allocate(user_id, record.id, record.bot_name, initial_cents)
+        except BaseException:
+            await self.store.delete(record.id)
+            raise
+        try:
+            placed = await self._place(record, existing, extra_spec or {})
+        except BaseException as exc:
+            await self._undo_provision(user_id, record, exc)
+            raise
+        return Provisioned(
+            bot=placed,
+            previous_balance_cents=move.balance_cents + initial_cents,
+            new_balance_cents=move.balance_cents,
+            allocated_cents=initial_cents,
+        )
+
+    async def _place(
+        self, record: BotRecord, existing: list[BotRecord], extra_spec: dict[str, Any]
+    ) -> BotRecord:
+        spread = Counter(b.pool_id for b in existing if b.pool_id)
+        tried: set[str] = set()
+        last_error: Exception | None = None
+        for _ in range(PLACEMENT_ATTEMPTS):
+            candidates = [
+                c for c in await self.pools.placement_candidates() if c.pool_id not in tried
+            ]
+            pool_id = placement.choose_pool(candidates, spread)
+            if pool_id is None:
+                break
+            tried.add(pool_id)
+            await self.store.update(record.id, pool_id=pool_id)
+            placed = await self.store.find(record.id)
+            assert placed is not None  # noqa: S101 - claimed above, not deletable meanwhile
+            try:
+                spec = await self.spec_for(placed) | extra_spec
+                pool_bot = await self.pools.client(pool_id).add_bot(spec)
+            except PoolApiError as exc:
+                if exc.code not in RETRYABLE_POOL_CODES and exc.status < 500:
+                    raise InvalidField("body", exc.message, exc.code) from None
+                last_error = exc
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                last_error = exc
+                await self._forget_on_pool(pool_id, record.id)
+            else:
+                await self.store.record_seen(record.id, pool_bot)
+                await self.store.update(record.id, desired_state="running")
+                found = await self.store.find(record.id)
+                assert found is not None  # noqa: S101
+                logger.info("bot %s placed in pool %s", record.id, pool_id)
+                return found
+            logger.warning("pool %s refused bot %s: %s", pool_id, record.id, last_error)
+        if last_error is not None:
+            raise Unavailable(
+                f"No pool could start the bot ({last_error})", "POOL_UNAVAILABLE"
+            ) from None
+        raise Unavailable("No pool has room for another bot right now", "NO_POOL_CAPACITY")
+
+    async def _forget_on_pool(self, pool_id: str, bot_id: str) -> None:
+        # A timed-out add may still have happened: remove it so no half bot stays behind.
+        try:
+            await self.pools.client(pool_id).remove_bot(bot_id)
+        except (*POOL_ERRORS, ApiError) as exc:
+            logger.info("clean-up of %s on %s: %s (the reconciler retries)", bot_id, pool_id, exc)
+
+    async def _undo_provision(self, user_id: str, record: BotRecord, cause: BaseException) -> None:
+        logger.warning("provisioning %s failed, undoing: %s", record.id, cause)
+        await self.wallet.close_allocation(
+            user_id,
+            record.id,
+            record.wallet_cents,
+            f"Refund: provisioning {record.id} failed",
+        )
+        await self.store.delete(record.id)
+
+    # -- start / stop / delete ----------------------------------------------------------------
+
+    async def start(self, user_id: str, bot_id: str) -> BotRecord:
+        record = await self.store.owned(user_id, bot_id)
+        if await self.wallet.allocation(user_id, bot_id) is None:
+            raise BadInput(
+                "This bot has no funds allocated: its money was returned to the wallet",
+                "NO_ALLOCATION",
+            )
+        pool_bot = await self._desire(record, "running")
+        await self.store.record_seen(bot_id, pool_bot)
+        return await self.store.owned(user_id, bot_id)
+
+    async def stop(self, user_id: str, bot_id: str) -> BotRecord:
+        record = await self.store.owned(user_id, bot_id)
+        pool_bot = await self._desire(record, "stopped")
+        await self.store.record_seen(bot_id, pool_bot)
+        return await self.store.owned(user_id, bot_id)
+
+    async def _desire(self, record: BotRecord, desired: DesiredState) -> dict[str, Any]:
+        """Record the wish first (so a reconciler pass never undoes it), then ask the pool."""
+        if record.pool_id is None or record.desired_state == "provisioning":
+            raise BadInput("The bot is still being provisioned", "BOT_PROVISIONING")
+        await self.store.update(record.id, desired_state=desired)
+        try:
+            return await self._pool_call(record, "start" if desired == "running" else "stop")
+        except BaseException:
+            await self.store.update(record.id, desired_state=record.desired_state)
+            raise
+
+    async def _pool_call(self, record: BotRecord, action: str) -> dict[str, Any]:
+        assert record.pool_id is not None  # noqa: S101 - checked by _desire
+        client = self.pools.client(record.pool_id)
+        try:
+            if action == "start":
+                try:
+                    return await client.start_bot(record.id)
+                except PoolApiError as exc:
+                    if exc.code == "BOT_ALREADY_RUNNING":
+                        return await client.bot_status(record.id)
+                    if exc.status != 404:
+                        raise
+                    # The pool lost it (new disk, manual removal): put it back, then it starts.
+                    return await client.add_bot(await self.spec_for(record))
+            try:
+                return await client.stop_bot(record.id)
+            except PoolApiError as exc:
+                if exc.code != "BOT_NOT_RUNNING":
+                    raise
+                return await client.bot_status(record.id)
+        except PoolApiError as exc:
+            if exc.status == 404:
+                raise BadInput("The bot is not running in its pool", "BOT_NOT_IN_POOL") from None
+            if exc.status < 500:
+                raise BadInput(exc.message, exc.code) from None
+            raise Unavailable(
+                f"Pool {record.pool_id} failed: {exc.message}", "POOL_UNAVAILABLE"
+            ) from None
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise Unavailable(
+                f"Pool {record.pool_id} is not reachable", "POOL_UNAVAILABLE"
+            ) from exc
+
+    async def delete(self, user_id: str, bot_id: str) -> Deleted:
+        """Force-exit open trades, cash out the bot's value, remove it from its pool."""
+        record = await self.store.owned(user_id, bot_id)
+        await self.store.update(bot_id, desired_state="deleting")
+        warnings: list[str] = []
+        final_cents = await self._cash_out_value(user_id, record, warnings)
+        if record.pool_id is not None:
+            try:
+                await self.pools.client(record.pool_id).remove_bot(bot_id)
+            except PoolApiError as exc:
+                if exc.status != 404:
+                    warnings.append(f"pool refused removal: {exc.message} (retried automatically)")
+            except (*POOL_ERRORS, ApiError) as exc:
+                warnings.append(f"pool not reachable: {exc} (removal retried automatically)")
+        before = await self.wallet.view(user_id)
+        result = await self.wallet.close_allocation(
+            user_id, bot_id, final_cents, f"Cashed out {record.bot_name}"
+        )
+        await self.store.delete(bot_id)
+        self.api.forget(bot_id)
+        returned = result.returned_cents if result else 0
+        logger.info("bot %s deleted, %s returned to the wallet", bot_id, dollars(returned))
+        return Deleted(
+            bot_id=bot_id,
+            cashed_out_cents=returned,
+            pnl_cents=result.pnl_cents if result else 0,
+            previous_balance_cents=before.balance_cents,
+            new_balance_cents=result.wallet_balance if result else before.balance_cents,
+            warnings=warnings,
+        )
+
+    async def _cash_out_value(self, user_id: str, record: BotRecord, warnings: list[str]) -> int:
+        """Close the bot's trades and read what it holds; the last known value if it is down."""
+        allocation = await self.wallet.allocation(user_id, record.id)
+        fallback = allocation.current_value_cents if allocation else 0
+        endpoint = record.endpoint
+        if endpoint is None or allocation is None:
+            return fallback
+        try:
+            if await self.api.get_json(endpoint, "/api/v1/status"):
+                await self.api.post_json(endpoint, "/api/v1/forceexit", {"tradeid": "all"})
+                await self._wait_trades_closed(record)
+            balance = await self.api.get_json(endpoint, "/api/v1/balance")
+            return to_cents(balance["total"])
+        except (ApiError, KeyError, TypeError, ValueError, TimeoutError) as exc:
+            warnings.append(
+                f"bot did not answer ({exc}); cashed out its last known value {dollars(fallback)}"
+            )
+            return fallback
+
+    async def _wait_trades_closed(self, record: BotRecord) -> None:
+        endpoint = record.endpoint
+        assert endpoint is not None  # noqa: S101 - checked by the caller
+        deadline = time.monotonic() + EXIT_DEADLINE_S
+        while await self.api.get_json(endpoint, "/api/v1/status"):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"trades of {record.id} still open after {EXIT_DEADLINE_S}s")
+            await asyncio.sleep(0.5)

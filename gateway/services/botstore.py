@@ -1,0 +1,181 @@
+"""The `bots` table: one record per paper bot, who owns it, where it runs and how it trades."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
+
+from gateway.db.database import Database
+from gateway.db.tables import bots
+from gateway.errors import Conflict, Forbidden, NotFound
+from gateway.services.common import Clock, utcnow
+
+DesiredState = Literal["provisioning", "running", "stopped", "deleting"]
+
+
+@dataclass(frozen=True)
+class BotEndpoint:
+    """How the gateway reaches one bot's FreqTrade REST API (server side only)."""
+
+    bot_id: str
+    url: str
+    username: str
+    password: str
+
+
+@dataclass(frozen=True)
+class BotRecord:
+    """One row of `bots`."""
+
+    id: str
+    user_id: str
+    pool_id: str | None
+    strategy: str
+    exchange: str
+    stake_currency: str
+    stake_amount: str
+    max_open_trades: int
+    timeframe: str
+    pairs: list[str]
+    dry_run: bool
+    wallet_cents: int
+    desired_state: DesiredState
+    observed_state: str
+    status_message: str
+    api_url: str | None
+    api_username: str | None
+    api_password: str | None
+    api_port: int | None
+    created_at: datetime
+    updated_at: datetime
+    last_seen: datetime | None
+
+    @property
+    def endpoint(self) -> BotEndpoint | None:
+        """The bot's API, once a pool has reported it."""
+        if not (self.api_url and self.api_username and self.api_password):
+            return None
+        return BotEndpoint(self.id, self.api_url, self.api_username, self.api_password)
+
+    @property
+    def bot_name(self) -> str:
+        """The allocation label the frontend shows: `<strategy> (<instanceId>)`."""
+        return f"{self.strategy} ({self.id})"
+
+    @property
+    def stake_amount_value(self) -> float | str:
+        """`stake_amount` as FreqTrade takes it: a number or `"unlimited"`."""
+        return "unlimited" if self.stake_amount == "unlimited" else float(self.stake_amount)
+
+
+def _record(row: Row[Any]) -> BotRecord:
+    values = dict(row._mapping)
+    values["pairs"] = json.loads(values["pairs"])
+    return BotRecord(**values)
+
+
+class BotStore:
+    """Reads and writes `bots`; ownership checks live here so every route applies them alike."""
+
+    def __init__(self, db: Database, clock: Clock = utcnow) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def create(self, **values: Any) -> BotRecord:
+        """Insert a new bot (claims the id); 409 `BOT_EXISTS` when the id is taken."""
+        now = self.clock()
+        row = {
+            **values,
+            "pairs": json.dumps(values["pairs"]),
+            "observed_state": values.get("observed_state", "unknown"),
+            "status_message": values.get("status_message", ""),
+            "created_at": now,
+            "updated_at": now,
+        }
+        try:
+            async with self.db.engine.begin() as conn:
+                await conn.execute(insert(bots).values(**row))
+        except IntegrityError:
+            raise Conflict(f"A bot named {values['id']} already exists", "BOT_EXISTS") from None
+        found = await self.find(values["id"])
+        assert found is not None  # noqa: S101 - just inserted
+        return found
+
+    async def find(self, bot_id: str) -> BotRecord | None:
+        async with self.db.engine.connect() as conn:
+            row = (await conn.execute(select(bots).where(bots.c.id == bot_id))).first()
+        return None if row is None else _record(row)
+
+    async def owned(self, user_id: str, bot_id: str) -> BotRecord:
+        """The bot if this user owns it: 404 `BOT_NOT_FOUND` if absent, 403 if someone else's."""
+        found = await self.find(bot_id)
+        if found is None or found.desired_state == "deleting":
+            raise NotFound("Instance not found", "BOT_NOT_FOUND")
+        if found.user_id != user_id:
+            raise Forbidden("You do not have permission to access this bot", "NOT_BOT_OWNER")
+        return found
+
+    async def list_for_user(self, user_id: str) -> list[BotRecord]:
+        """The user's bots, oldest first, without those being deleted."""
+        async with self.db.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(bots)
+                    .where(bots.c.user_id == user_id, bots.c.desired_state != "deleting")
+                    .order_by(bots.c.created_at, bots.c.id)
+                )
+            ).all()
+        return [_record(r) for r in rows]
+
+    async def list_all(self, pool_id: str | None = None) -> list[BotRecord]:
+        """Every bot (of one pool), for the reconciler and the snapshotter."""
+        query = select(bots).order_by(bots.c.created_at, bots.c.id)
+        if pool_id is not None:
+            query = query.where(bots.c.pool_id == pool_id)
+        async with self.db.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_record(r) for r in rows]
+
+    async def user_ids_with_bots(self, desired: Sequence[str] = ("running",)) -> list[str]:
+        """Users with at least one bot in one of the `desired` states."""
+        async with self.db.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(bots.c.user_id).where(bots.c.desired_state.in_(desired)).distinct()
+                )
+            ).all()
+        return sorted(r.user_id for r in rows)
+
+    async def update(self, bot_id: str, **values: Any) -> None:
+        """Change columns of one bot (`pairs` as a list)."""
+        if "pairs" in values:
+            values["pairs"] = json.dumps(values["pairs"])
+        async with self.db.engine.begin() as conn:
+            await conn.execute(
+                update(bots).where(bots.c.id == bot_id).values(**values, updated_at=self.clock())
+            )
+
+    async def record_seen(self, bot_id: str, pool_bot: dict[str, Any]) -> None:
+        """Store what a pool reported about the bot: state, port and API credentials."""
+        api = pool_bot.get("api") or {}
+        await self.update(
+            bot_id,
+            observed_state=str(pool_bot.get("state", "unknown")),
+            status_message=str(pool_bot.get("fatal_reason") or pool_bot.get("last_exit") or ""),
+            api_url=api.get("url"),
+            api_username=api.get("username"),
+            api_password=api.get("password"),
+            api_port=pool_bot.get("api_port"),
+            last_seen=self.clock(),
+        )
+
+    async def delete(self, bot_id: str) -> None:
+        async with self.db.engine.begin() as conn:
+            await conn.execute(delete(bots).where(bots.c.id == bot_id))

@@ -1,0 +1,70 @@
+"""What a paper bot may trade: strategies in `strategies/`, timeframes, and the pair mapping.
+
+The contract's provisioning fields are the user's view: `exchange` (kraken, binance, coinbase)
+and pairs such as `BTC/USD` are recorded as asked. Dry-run bots trade them on the sandbox
+market, which lists every base against USDT, USD and EUR: a pair is re-quoted in the bot's
+stake currency (`BTC/USD` on a USDT bot trades `BTC/USDT`), duplicates dropped. See
+docs/trading.md.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from gateway.errors import InvalidField
+from runtime.botconfig import strategies_dir
+from sandbox.catalog import QUOTES, UnknownPairError, market_pair
+
+EXCHANGES = ("kraken", "binance", "coinbase")
+TIMEFRAMES = ("1m", "5m", "15m", "30m", "1h", "4h", "1d")
+STAKE_CURRENCIES = tuple(sorted(QUOTES))
+_CLASS = re.compile(r"^class\s+([A-Za-z_][A-Za-z0-9_]*)\s*\([^)]*IStrategy", re.MULTILINE)
+
+
+@cache
+def strategy_names(folder: Path | None = None) -> tuple[str, ...]:
+    """Class names of the strategies shipped in `strategies/` (read, never imported)."""
+    names: set[str] = set()
+    for path in (folder or strategies_dir()).glob("*.py"):
+        names.update(_CLASS.findall(path.read_text(encoding="utf-8")))
+    return tuple(sorted(names))
+
+
+def check_strategy(name: str) -> str:
+    if name not in strategy_names():
+        raise InvalidField(
+            "strategy",
+            f"Strategy not found: {name}. Available: {', '.join(strategy_names())}",
+            "UNKNOWN_STRATEGY",
+        )
+    return name
+
+
+def check_timeframe(timeframe: str) -> str:
+    if timeframe not in TIMEFRAMES:
+        raise InvalidField(
+            "timeframe", f"timeframe must be one of {', '.join(TIMEFRAMES)}", "UNKNOWN_TIMEFRAME"
+        )
+    return timeframe
+
+
+def market_pairs(pairs: list[str], stake_currency: str) -> list[str]:
+    """The sandbox pairs a dry-run bot trades for the pairs the user asked for."""
+    mapped: list[str] = []
+    for pair in pairs:
+        base, sep, quote = pair.strip().upper().partition("/")
+        if not sep or not base or quote not in QUOTES:
+            raise InvalidField(
+                "tradingPairs", f"{pair!r} is not a pair like BTC/USD", "INVALID_PAIR"
+            )
+        try:
+            market = market_pair(f"{base}/{stake_currency}")
+        except UnknownPairError:
+            raise InvalidField(
+                "tradingPairs", f"{pair} is not traded on the paper market", "UNKNOWN_PAIR"
+            ) from None
+        if market not in mapped:
+            mapped.append(market)
+    return mapped
