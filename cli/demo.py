@@ -30,30 +30,31 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DEMO_EMAIL = "demo@crypto-pilot.dev"
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - a local demo account, printed for the user
 
+# Provisioned through the gateway as the demo user (contract B2 bodies): 600 of its 1000 USD.
 DEMO_BOTS: list[dict[str, Any]] = [
     {
-        "bot_id": "demo-scalp",
-        "owner": "alice",
+        "instanceId": "demo-scalp",
         "strategy": "SandboxScalp1m",
-        "pairs": ["BTC/USDT", "ETH/USDT", "SOL/USDT"],
+        "tradingPairs": ["BTC/USDT", "ETH/USDT", "SOL/USDT"],
         "stake_currency": "USDT",
-        "dry_run_wallet": 1000,
+        "initialBalance": 300,
+        "timeframe": "1m",
     },
     {
-        "bot_id": "demo-emarsi",
-        "owner": "bob",
+        "instanceId": "demo-emarsi",
         "strategy": "EmaRsiStrategy",
-        "pairs": ["BTC/USD", "ETH/USD"],
+        "tradingPairs": ["BTC/USD", "ETH/USD"],
         "stake_currency": "USD",
-        "dry_run_wallet": 5000,
+        "initialBalance": 200,
+        "timeframe": "15m",
     },
     {
-        "bot_id": "demo-scalp-eur",
-        "owner": "carol",
+        "instanceId": "demo-scalp-eur",
         "strategy": "SandboxScalp1m",
-        "pairs": ["BTC/EUR", "XRP/EUR"],
+        "tradingPairs": ["BTC/EUR", "XRP/EUR"],
         "stake_currency": "EUR",
-        "dry_run_wallet": 2500,
+        "initialBalance": 100,
+        "timeframe": "1m",
     },
 ]
 
@@ -62,10 +63,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the `demo` sub-command."""
     parser = subparsers.add_parser(
         "demo",
-        help="run the sandbox, one pool with three bots and the gateway until Ctrl-C",
-        description="Start the sandbox exchange and one pool supervisor, add three bots with "
-        "different strategies, start the API gateway with a demo user, print how to reach "
-        "each bot's API and how to log in; Ctrl-C stops everything.",
+        help="run the sandbox, one pool, the gateway and a demo user's three bots until Ctrl-C",
+        description="Start the sandbox exchange, one pool supervisor and the API gateway (on "
+        "SQLite), create a demo user, provision three paper bots with different strategies "
+        "through the gateway's API, print how to log in and call the API; Ctrl-C stops "
+        "everything.",
     )
     parser.add_argument("--gateway-port", type=int, default=18000, help="default 18000")
     parser.add_argument("--sandbox-port", type=int, default=18070, help="default 18070")
@@ -102,46 +104,63 @@ def _stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
         stop_process(process)
 
 
-async def _add_bots(url: str, token: str) -> list[dict[str, Any]]:
-    from runtime.rpc.client import PoolClient
+async def _provision(gateway: str) -> tuple[str, list[dict[str, Any]]]:
+    """Log in as the demo user, provision the demo bots, wait until they run."""
+    import aiohttp
 
-    async with PoolClient(url, token) as pool:
-        for spec in DEMO_BOTS:
-            await pool.add_bot(spec)
-        return [await pool.wait_for_state(s["bot_id"], "running", 120) for s in DEMO_BOTS]
+    async with aiohttp.ClientSession(gateway) as http:
+        login = {"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
+        async with http.post("/api/auth/login", json=login) as response:
+            token = str((await response.json())["token"])
+        auth = {"Authorization": f"Bearer {token}"}
+        for bot in DEMO_BOTS:
+            body = {
+                "exchange": "binance",
+                "stake_amount": 50,
+                "max_open_trades": 3,
+                "dry_run": True,
+                **bot,
+            }
+            async with http.post("/api/freqtrade/provision", json=body, headers=auth) as answer:
+                if answer.status not in (201, 409):  # 409: kept from an earlier run
+                    raise RuntimeError(f"provisioning {bot['instanceId']}: {await answer.text()}")
+        deadline = time.monotonic() + 180
+        while True:
+            async with http.get("/api/freqtrade/bots", headers=auth) as response:
+                bots: list[dict[str, Any]] = (await response.json())["bots"]
+            if all(b["containerStatus"] == "running" for b in bots):
+                return token, bots
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"demo bots not running after 180 s: {bots}")
+            await asyncio.sleep(1)
 
 
-def _print_bots(bots: list[dict[str, Any]], control: str, token: str) -> None:
-    print("\nCrypto-Pilot demo is running. Bots (FreqTrade REST API, dry-run):\n")
+def _print_demo(gateway: str, token: str, bots: list[dict[str, Any]], control: str) -> None:
+    print("\nCrypto-Pilot demo is running: paper bots of the demo user\n")
     for bot in bots:
-        api = bot["api"]
         print(
-            f"  {bot['bot_id']:<15} {bot['spec']['strategy']:<15} {api['url']}  "
-            f"user={api['username']} password={api['password']}"
+            f"  {bot['instanceId']:<15} {bot['strategy']:<15} {bot['stake_currency']:<5} "
+            f"pool {bot['poolId']}  {bot['containerStatus']}"
         )
-    first = bots[0]["api"]
-    print("\nWatch a bot:")
-    print(f"  curl -s -u {first['username']}:{first['password']} {first['url']}/api/v1/status")
-    print(
-        f'  freqtrade-client --config <(echo \'{{"api_server": {{"listen_ip_address": '
-        f'"127.0.0.1", "listen_port": {first["url"].rsplit(":", 1)[1]}, "username": '
-        f'"{first["username"]}", "password": "{first["password"]}"}}}}\') balance'
-    )
-    print("Manage the pool:")
-    print(f"  CRYPTOPILOT_POOL_TOKEN={token} cryptopilot pool list --url {control}")
-    print(f"  curl -s -H 'Authorization: Bearer {token}' {control}/health")
-
-
-def _print_gateway(gateway: str) -> None:
     login = f'{{"email": "{DEMO_EMAIL}", "password": "{DEMO_PASSWORD}"}}'
-    print(f"\nAPI gateway: {gateway}  (demo user {DEMO_EMAIL} / {DEMO_PASSWORD})")
     extract = "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"token\"])'"
+    print(f"\nAPI gateway: {gateway}  (demo user {DEMO_EMAIL} / {DEMO_PASSWORD})")
     print(
         f"  TOKEN=$(curl -s -H 'Content-Type: application/json' -d '{login}' "
         f"{gateway}/api/auth/login | {extract})"
     )
-    print(f'  curl -s -H "Authorization: Bearer $TOKEN" {gateway}/api/auth/verify-token')
+    auth = '-H "Authorization: Bearer $TOKEN"'
+    print(f"  curl -s {auth} {gateway}/api/account/wallet")
+    print(f"  curl -s {auth} {gateway}/api/freqtrade/bots")
+    print(f"  curl -s {auth} {gateway}/api/freqtrade/portfolio")
+    print(f"  curl -s {auth} {gateway}/api/freqtrade/portfolio/positions")
+    print(f"  curl -s {auth} '{gateway}/api/freqtrade/trades?status=all'   # synced, cross-bot")
+    first = bots[0]["instanceId"]
+    print(f"  curl -s {auth} {gateway}/api/freqtrade/proxy/{first}/api/v1/status")
+    print(f'  curl -sN "{gateway}/api/stream?token=$TOKEN"   # live SSE, every 5 s')
     print(f"  curl -s {gateway}/api/openapi.json   # every route")
+    print(f"Pool control API: {control}  (token in CRYPTOPILOT_POOL_TOKEN of this run)")
+    print(f"\nA token for the demo user, valid 15 minutes:\n  TOKEN={token}")
     print("\nPress Ctrl-C to stop everything.\n", flush=True)
 
 
@@ -171,6 +190,21 @@ def run(args: argparse.Namespace) -> int:
         )
         processes.append(sandbox)
         _wait("sandbox", lambda: _answers(f"{sandbox_url}/api/v3/ping"), sandbox, 30)
+        # The gateway's database first (`user create` migrates it): the pool copies its bots'
+        # trades into it (GET /api/freqtrade/trades).
+        database_url = f"sqlite+aiosqlite:///{data_dir}/gateway.sqlite3"
+        gateway_env = {
+            **env,
+            "CRYPTOPILOT_ENV": "demo",
+            "CRYPTOPILOT_DATABASE_URL": database_url,
+            "CRYPTOPILOT_POOLS": f"demo={control}",
+        }
+        subprocess.run(  # noqa: S603 (our own interpreter and arguments)
+            [*cli, "user", "create", "--email", DEMO_EMAIL, "--password", DEMO_PASSWORD],
+            cwd=REPO_ROOT,
+            env=gateway_env,
+            check=True,
+        )
         pool = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
             [
                 *cli,
@@ -190,30 +224,18 @@ def run(args: argparse.Namespace) -> int:
                 str(args.api_port_min + 99),
             ],
             cwd=REPO_ROOT,
-            env=env,
+            env={**env, "CRYPTOPILOT_POOL_SYNC_DATABASE_URL": database_url},
         )
         processes.append(pool)
         _wait("pool", lambda: _answers(f"{control}/health", token), pool, 60)
-        bots = asyncio.run(_add_bots(control, token))
-        gateway_env = {
-            **env,
-            "CRYPTOPILOT_ENV": "demo",
-            "CRYPTOPILOT_DATABASE_URL": f"sqlite+aiosqlite:///{data_dir}/gateway.sqlite3",
-        }
-        subprocess.run(  # noqa: S603 (our own interpreter and arguments)
-            [*cli, "user", "create", "--email", DEMO_EMAIL, "--password", DEMO_PASSWORD],
-            cwd=REPO_ROOT,
-            env=gateway_env,
-            check=True,
-        )
         gateway = f"http://127.0.0.1:{args.gateway_port}"
         gateway_process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
             [*cli, "gateway", "--port", str(args.gateway_port)], cwd=REPO_ROOT, env=gateway_env
         )
         processes.append(gateway_process)
         _wait("gateway", lambda: _answers(f"{gateway}/api/ready"), gateway_process, 60)
-        _print_bots(bots, control, token)
-        _print_gateway(gateway)
+        user_token, bots = asyncio.run(_provision(gateway))
+        _print_demo(gateway, user_token, bots, control)
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)
         logger.error("a demo process exited on its own; stopping the rest")

@@ -10,7 +10,14 @@ from typing import Protocol, cast
 
 # Each module has `register(subparsers)`, which adds its commands and sets `func` on them.
 # Their heavy imports (FreqTrade, SQLAlchemy) happen inside the handlers, so `--help` is fast.
-COMMAND_MODULES = ("sandbox.cli", "runtime.cli", "gateway.cli", "cli.demo")
+COMMAND_MODULES = (
+    "sandbox.cli",
+    "runtime.cli",
+    "gateway.cli",
+    "cli.bot",
+    "migrations.mongo.cli",
+    "cli.demo",
+)
 
 Handler = Callable[[argparse.Namespace], int]
 

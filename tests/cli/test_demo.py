@@ -9,6 +9,7 @@ import sys
 import threading
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -55,8 +56,16 @@ def test_demo_runs_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         text = "".join(lines)
         for bot_id in ("demo-scalp", "demo-emarsi", "demo-scalp-eur"):
             assert bot_id in text
-        assert "curl -s -u bot-demo-scalp:" in text
-        assert _demo_user_can_log_in(f"http://127.0.0.1:{gateway_port}")
+        assert "/api/stream?token=" in text and "running" in text
+        gateway = f"http://127.0.0.1:{gateway_port}"
+        token = _demo_user_token(gateway)
+        # The pool copies the scalpers' trades into the gateway's SQLite (sync every 15 s).
+        wait_until(
+            lambda: _synced_trades(gateway, token),
+            timeout=120,
+            interval=2,
+            what="a demo trade synced into the gateway's database",
+        )
         descendants = psutil.Process(process.pid).children(recursive=True)
         assert len(descendants) >= 6  # sandbox, pool, forkserver, three bots, gateway
         process.send_signal(signal.SIGTERM)
@@ -76,17 +85,33 @@ def test_demo_runs_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
             process.wait()
 
 
-def _demo_user_can_log_in(gateway: str) -> bool:
-    """Log in as the printed demo user and check the token with verify-token."""
+def _get(gateway: str, path: str, token: str) -> Any:
+    request = urllib.request.Request(
+        f"{gateway}{path}", headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def _demo_user_token(gateway: str) -> str:
+    """Log in as the printed demo user; check the token, its bots and its wallet."""
     body = json.dumps({"email": "demo@crypto-pilot.dev", "password": "demo-password"}).encode()
     login = urllib.request.Request(
         f"{gateway}/api/auth/login", data=body, headers={"Content-Type": "application/json"}
     )
     with urllib.request.urlopen(login, timeout=10) as response:
-        token = json.load(response)["token"]
-    verify = urllib.request.Request(
-        f"{gateway}/api/auth/verify-token", headers={"Authorization": f"Bearer {token}"}
-    )
-    with urllib.request.urlopen(verify, timeout=10) as response:
-        answer = json.load(response)
-    return bool(answer["valid"] and answer["user"]["email"] == "demo@crypto-pilot.dev")
+        token = str(json.load(response)["token"])
+    answer = _get(gateway, "/api/auth/verify-token", token)
+    assert answer["valid"] and answer["user"]["email"] == "demo@crypto-pilot.dev"
+    assert answer["user"]["paperBalance"] == 400  # 1000 USD minus the three bots' 600
+    listed = _get(gateway, "/api/freqtrade/bots", token)["bots"]
+    assert sorted(b["instanceId"] for b in listed) == [
+        "demo-emarsi",
+        "demo-scalp",
+        "demo-scalp-eur",
+    ]
+    return token
+
+
+def _synced_trades(gateway: str, token: str) -> bool:
+    return bool(_get(gateway, "/api/freqtrade/trades?status=all", token)["data"]["trades"])
