@@ -76,8 +76,8 @@ async def verify_token(request: web.Request) -> web.Response:
         "tokenType": caller.token_kind,
         "user": verified_user(caller.user),
     }
-    wallet = await services(request).wallet.view(caller.user_id)
-    payload["user"]["paperBalance"] = from_cents(wallet.balance_cents)
+    balance = await services(request).wallet.balance_cents(caller.user_id)
+    payload["user"]["paperBalance"] = from_cents(balance)
     if caller.firebase_uid is not None:
         payload["uid"] = caller.firebase_uid
     return reply(payload)

@@ -105,10 +105,20 @@ class WalletService:
 
     # Reading
 
+    async def balance_cents(self, user_id: str) -> int:
+        """The free balance alone: one indexed read, no lock (the wallet is created if new)."""
+        query = select(wallets.c.balance_cents).where(wallets.c.user_id == user_id)
+        async with self.db.engine.connect() as conn:
+            found = (await conn.execute(query)).scalar_one_or_none()
+        if found is not None:
+            return int(found)
+        await self._ensure_serialised(user_id)
+        async with self.db.engine.connect() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
     async def view(self, user_id: str) -> WalletView:
         """The wallet as W1 shows it (created with the starting balance on first access)."""
-        async with self._serialised(user_id):
-            await self._ensure(user_id)
+        await self._ensure_serialised(user_id)
         async with self.db.engine.connect() as conn:
             # FOR SHARE on PostgreSQL: wallet, allocations and ledger from one committed move.
             wallet = (
@@ -392,13 +402,21 @@ class WalletService:
                     )
                 )
 
+    async def _exists(self, user_id: str) -> bool:
+        async with self.db.engine.connect() as conn:
+            query = select(wallets.c.user_id).where(wallets.c.user_id == user_id)
+            return (await conn.execute(query)).first() is not None
+
+    async def _ensure_serialised(self, user_id: str) -> None:
+        """`_ensure` for readers: the lock is only taken when the wallet is still missing."""
+        if await self._exists(user_id):
+            return
+        async with self._serialised(user_id):
+            await self._ensure(user_id)
+
     async def _ensure(self, user_id: str) -> None:
         """Create the wallet with its starting deposit unless it exists (race-safe)."""
-        async with self.db.engine.connect() as conn:
-            exists = (
-                await conn.execute(select(wallets.c.user_id).where(wallets.c.user_id == user_id))
-            ).first()
-        if exists is not None:
+        if await self._exists(user_id):
             return
         now = self.clock()
         start = self.starting_balance_cents
