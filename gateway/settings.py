@@ -99,7 +99,9 @@ class Settings:
     )
     pool_timeout: float = _setting(60.0, "Seconds a pool control call may take (adding a bot)")
     reconcile_interval: float = _setting(
-        10.0, "Seconds between reconciler passes (database vs what pools run); 0 = on demand only"
+        10.0,
+        "Seconds between reconciler passes (database vs what pools run) and expired-pause "
+        "checks; 0 = on demand only",
     )
     bot_timeout: float = _setting(3.0, "Seconds one bot's REST API may take inside an aggregation")
     bot_concurrency: int = _setting(16, "Most bots one aggregation calls at the same time")

@@ -247,13 +247,14 @@ class Pool:
                 await self._stop_then(bot, "restarting")
             return self._start_after_stop(bot)
 
-    async def update(self, bot_id: str, body: Any) -> dict[str, Any]:
-        """Change wallet/stake/overrides; a live bot restarts to apply them."""
+    async def update(self, bot_id: str, body: Any, *, restart: bool = True) -> dict[str, Any]:
+        """Change wallet/stake/overrides; a live bot restarts to apply them unless `restart`
+        is false (the spec then applies at the bot's next start, e.g. after a crash)."""
         async with self._lock:
             bot = self._changeable(bot_id)
             bot.record.spec = apply_patch(bot.record.spec, body)
             self._save()
-            live = bot.process.state in ALIVE or bot.process.state is State.BACKOFF
+            live = restart and (bot.process.state in ALIVE or bot.process.state is State.BACKOFF)
             if live:
                 await self._stop_then(bot, "restarting")
                 self._start_after_stop(bot)

@@ -212,6 +212,37 @@ class RiskSettingsService:
             old = await self.load(bot_id)
             return await self._save(record, old, pause=(until, reason or "paused"))
 
+    async def expire_pauses(self) -> list[str]:
+        """Lift every pause whose `paused_until` has passed; the bots resumed (a loop's pass).
+
+        A bot that cannot be reached keeps its stored pause and is tried again next pass.
+        """
+        now = self.clock()
+        query = select(bot_settings.c.bot_id).where(
+            bot_settings.c.pause_reason != "",
+            bot_settings.c.paused_until.is_not(None),
+            bot_settings.c.paused_until <= now,
+        )
+        async with self.db.engine.connect() as conn:
+            due = [row.bot_id for row in await conn.execute(query)]
+        resumed: list[str] = []
+        for bot_id in due:
+            record = await self.bots.find(bot_id)
+            if record is None:
+                continue
+            async with self._lock(bot_id):
+                old = await self.load(bot_id)
+                if not old.pause_reason or old.paused_until is None or old.paused_until > now:
+                    continue  # paused again, or resumed, meanwhile
+                try:
+                    await self._save(record, old, pause=(None, ""), force_state=True)
+                except (Unavailable, Conflict) as exc:
+                    logger.warning("pause of bot %s ran out, not lifted yet: %s", bot_id, exc)
+                    continue
+            logger.info("pause of bot %s (%s) ran out: resumed", bot_id, old.pause_reason)
+            resumed.append(bot_id)
+        return resumed
+
     def _lock(self, bot_id: str) -> asyncio.Lock:
         return self._locks.setdefault(bot_id, asyncio.Lock())
 
@@ -289,20 +320,33 @@ class RiskSettingsService:
             path = "/api/v1/pause" if paused else "/api/v1/start"
             try:
                 await self.api.post_json(endpoint, path)
-                logger.info("bot %s %s", record.id, "paused" if paused else "resumed")
-                return
             except BotOffline as exc:
                 logger.warning("bot %s did not take %s (%s): via its pool", record.id, path, exc)
-        if before.get("initial_state") != after.get("initial_state"):
+            else:
+                logger.info("bot %s %s", record.id, "paused" if paused else "resumed")
+                await self._record_state(record, after)
+                return
+        if before.get("initial_state") != after.get("initial_state") or force_state:
             # Not reachable or not running: store the state in the pool's spec (a stopped bot
             # is not restarted by this; a live one comes back in the right state).
             await self._patch_pool(record, after)
 
-    async def _patch_pool(self, record: BotRecord, overrides: dict[str, Any]) -> None:
+    async def _record_state(self, record: BotRecord, overrides: dict[str, Any]) -> None:
+        """Write a state the bot already took into its pool spec, without a restart, so a
+        crash restart brings it back the same; the bot is right either way, so a failure is
+        only logged (the next save or re-add writes the spec)."""
+        try:
+            await self._patch_pool(record, overrides, restart=False)
+        except (Unavailable, Conflict) as exc:
+            logger.warning("bot %s: pool spec not updated with its state: %s", record.id, exc)
+
+    async def _patch_pool(
+        self, record: BotRecord, overrides: dict[str, Any], *, restart: bool = True
+    ) -> None:
         assert record.pool_id is not None  # noqa: S101 - checked by the caller
         try:
             result = await self.pools.client(record.pool_id).update_bot(
-                record.id, {"config_overrides": overrides}
+                record.id, {"config_overrides": overrides}, restart=restart
             )
         except PoolApiError as exc:
             if exc.status == 404:

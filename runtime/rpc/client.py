@@ -77,8 +77,12 @@ class PoolClient:
     async def restart_bot(self, bot_id: str) -> dict[str, Any]:
         return dict((await self.request("POST", f"/bots/{bot_id}/restart"))["bot"])
 
-    async def update_bot(self, bot_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-        return await self.request("PATCH", f"/bots/{bot_id}", changes)
+    async def update_bot(
+        self, bot_id: str, changes: dict[str, Any], *, restart: bool = True
+    ) -> dict[str, Any]:
+        """PATCH the bot's spec; `restart=False` stores it for the next start only."""
+        path = f"/bots/{bot_id}" if restart else f"/bots/{bot_id}?restart=false"
+        return await self.request("PATCH", path, changes)
 
     async def bot_status(self, bot_id: str) -> dict[str, Any]:
         return dict((await self.request("GET", f"/bots/{bot_id}"))["bot"])

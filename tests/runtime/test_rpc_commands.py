@@ -105,6 +105,19 @@ async def test_lifecycle_conflicts_and_persistence(
     patched = await expect(await client.patch("/bots/b1", json={"dry_run_wallet": 2500}), 200)
     assert patched["restarted"] is True
     assert json.loads((folder / "config.json").read_text())["dry_run_wallet"] == 2500
+    # restart=false stores the spec for the next start and leaves the live bot alone.
+    children = len(launcher.children)
+    stored_only = await expect(
+        await client.patch("/bots/b1?restart=false", json={"dry_run_wallet": 3000}), 200
+    )
+    assert stored_only["restarted"] is False and len(launcher.children) == children
+    assert json.loads((folder / "config.json").read_text())["dry_run_wallet"] == 2500
+    assert stored_only["bot"]["spec"]["dry_run_wallet"] == 3000
+    await expect(await client.post("/bots/b1/restart"), 200)
+    assert json.loads((folder / "config.json").read_text())["dry_run_wallet"] == 3000
+    bad_flag = client.patch("/bots/b1?restart=maybe", json={"dry_run_wallet": 1})
+    await expect(await bad_flag, 422, "INVALID_FIELD")
+    await expect(await client.patch("/bots/b1", json={"dry_run_wallet": 2500}), 200)
     await expect(await client.patch("/bots/b1", json={"owner": "eve"}), 422, "UNKNOWN_FIELD")
     await expect(await client.patch("/bots/b1", json={}), 400, "BAD_REQUEST")
 

@@ -7,6 +7,7 @@ process with a real FreqTrade bot on the sandbox exchange.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -302,6 +303,45 @@ async def test_pause_window_and_resume(world: World) -> None:
         await world.risk.pause("nobody", "x")
 
 
+async def test_an_expired_pause_is_lifted_and_leaves_the_pool_spec(
+    world: World, pool: FakeProcessPool
+) -> None:
+    await _place(world, pool.client, "b1")
+    await _place(world, pool.client, "b2")
+    for bot_id in ("b1", "b2"):
+        await world.store.record_seen(bot_id, await pool.client.stop_bot(bot_id))
+        await pool.client.wait_for_state(bot_id, "stopped", 10)
+    soon = utcnow() + timedelta(seconds=0.3)
+    await world.risk.pause("b1", "daily loss", soon)
+    await world.risk.pause("b2", "emergency", utcnow() + timedelta(hours=1))
+    assert (await _pool_overrides(pool, "b1"))["initial_state"] == "paused"
+    assert await world.risk.expire_pauses() == []  # not yet
+
+    await asyncio.sleep(0.4)
+    assert await world.risk.expire_pauses() == ["b1"]
+    assert "initial_state" not in await _pool_overrides(pool, "b1")
+    row = await world.row("b1")
+    assert row.pause_reason == "" and row.paused_until is None
+    assert (await _pool_overrides(pool, "b2"))["initial_state"] == "paused"  # still running on
+    assert await world.risk.expire_pauses() == []  # done once
+
+
+async def test_an_expired_pause_stays_while_its_pool_is_down(
+    world: World, pool: FakeProcessPool
+) -> None:
+    await _place(world, pool.client, "b1")
+    await world.store.record_seen("b1", await pool.client.stop_bot("b1"))
+    await pool.client.wait_for_state("b1", "stopped", 10)
+    await world.risk.pause("b1", "daily loss", utcnow() + timedelta(seconds=0.2))
+    await asyncio.sleep(0.3)
+    url = pool.client.base_url
+    await world.pools.open("p1", f"http://127.0.0.1:{free_port()}")  # the pool goes away
+    assert await world.risk.expire_pauses() == []
+    assert (await world.row("b1")).pause_reason == "daily loss"  # kept, tried next pass
+    await world.pools.open("p1", url)
+    assert await world.risk.expire_pauses() == ["b1"]
+
+
 async def test_monitor_status_counts_the_users_bots(world: World) -> None:
     assert await world.risk.monitor_status(world.alice) == (False, 0)
     await world.add_bot("b1")
@@ -361,11 +401,25 @@ async def test_settings_reach_a_real_freqtrade_bot(tmp_path: Path, sandbox_url: 
             assert config["state"] == "running"
             assert (await client.bot_status("real-1"))["pid"] != first_pid  # a new process
 
-            # Switching trading off pauses FreqTrade through its API, without a restart.
+            # Switching trading off pauses FreqTrade through its API, without a restart; the
+            # pool's spec records it, so a crash restart would bring the bot back paused.
             pid = (await client.bot_status("real-1"))["pid"]
             await world.risk.update_settings(world.alice, "real-1", {"enabled": False})
             assert (await _show_config(world, "real-1"))["state"] == "paused"
+            spec = (await client.bot_status("real-1"))["spec"]["config_overrides"]
+            assert spec["initial_state"] == "paused"
             await world.risk.resume(world.alice, "real-1")
+            assert (await _show_config(world, "real-1"))["state"] == "running"
+            assert (
+                "initial_state"
+                not in (await client.bot_status("real-1"))["spec"]["config_overrides"]
+            )
+
+            # A timed pause (a protection's) runs out: the loop's pass resumes the bot.
+            await world.risk.pause("real-1", "daily loss", utcnow() + timedelta(seconds=0.5))
+            assert (await _show_config(world, "real-1"))["state"] == "paused"
+            await asyncio.sleep(0.6)
+            assert await world.risk.expire_pauses() == ["real-1"]
             assert (await _show_config(world, "real-1"))["state"] == "running"
             assert (await client.bot_status("real-1"))["pid"] == pid
     finally:
