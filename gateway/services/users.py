@@ -159,6 +159,10 @@ class UserStore:
             by_email = await _by_email(conn, profile.email)
             if by_email is None:
                 return None
+            if by_email.firebase_uid == profile.uid:
+                # A racing call created it between the two reads (PostgreSQL's read committed
+                # lets the second read see a row the first did not).
+                return by_email
             if not profile.email_verified or by_email.firebase_uid is not None:
                 raise Conflict(
                     "An account with this e-mail already exists. Please sign in with your password",
