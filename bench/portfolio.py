@@ -6,7 +6,8 @@ in-process on a temporary SQLite database with one user owning every bot, then m
 the same run:
 
 * GET /api/freqtrade/portfolio with the default `bot_concurrency` and with 1 (sequential);
-* GET /api/v1/balance of one bot through /api/freqtrade/proxy vs straight to the bot.
+* GET /api/v1/balance of one bot straight from the bot, through /api/freqtrade/proxy, and
+  through a second gateway on the same database with `recent_read_ttl=0` (interleaved).
 
     .venv/bin/python bench/portfolio.py [--bots 50] [--pools 5] [--requests 30] [--json]
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import math
 import os
@@ -115,7 +117,12 @@ async def measure(
         snapshot_interval=0,  # measure P1 alone
     )
     client: TestClient[Any, Any] = TestClient(TestServer(create_app(settings)))
+    # The same gateway on the same database, reading the user and the bot on every request.
+    rereading: TestClient[Any, Any] = TestClient(
+        TestServer(create_app(dataclasses.replace(settings, recent_read_ttl=0.0)))
+    )
     await client.start_server()
+    await rereading.start_server()
     try:
         body = {"username": "bench", "email": "bench@example.com", "password": PASSWORD}
         assert (await client.post("/api/auth/register", json=body)).status == 201
@@ -145,9 +152,12 @@ async def measure(
         sequential = await timed(portfolio, requests)
         services.portfolio.concurrency = default
 
-        proxied, direct = await proxy_overhead(client, auth, views[0], requests * 5)
+        gateways = {"proxy": client, "proxy_rereading": rereading}
+        times = await proxy_overhead(gateways, auth, views[0], requests * 5)
     finally:
         await client.close()
+        await rereading.close()
+    proxied, direct, reread = times["proxy"], times["direct"], times["proxy_rereading"]
     return {
         "bots": len(views),
         "concurrency": default,
@@ -157,12 +167,18 @@ async def measure(
         "proxy_ms": summary(proxied),
         "direct_ms": summary(direct),
         "proxy_overhead_p50_ms": statistics.median(proxied) - statistics.median(direct),
+        "proxy_rereading_ms": summary(reread),
+        "proxy_rereading_overhead_p50_ms": statistics.median(reread) - statistics.median(direct),
     }
 
 
 async def proxy_overhead(
-    client: TestClient[Any, Any], auth: dict[str, str], view: dict[str, Any], count: int
-) -> tuple[list[float], list[float]]:
+    gateways: dict[str, TestClient[Any, Any]],
+    auth: dict[str, str],
+    view: dict[str, Any],
+    count: int,
+) -> dict[str, list[float]]:
+    """`/balance` straight from the bot and through each gateway, interleaved call by call."""
     api = view["api"]
     basic = {"Authorization": aiohttp.encode_basic_auth(api["username"], api["password"])}
     async with aiohttp.ClientSession() as session:
@@ -175,20 +191,23 @@ async def proxy_overhead(
                 assert response.status == 200
                 await response.read()
 
-        async def through() -> None:
-            path = f"/api/freqtrade/proxy/{view['bot_id']}/api/v1/balance"
-            response = await client.get(path, headers=auth)
-            assert response.status == 200
-            await response.read()
+        def through(client: TestClient[Any, Any]) -> Callable[[], Awaitable[None]]:
+            async def call() -> None:
+                path = f"/api/freqtrade/proxy/{view['bot_id']}/api/v1/balance"
+                response = await client.get(path, headers=auth)
+                assert response.status == 200
+                await response.read()
 
-        await timed(straight, 5)
-        await timed(through, 5)
-        proxied: list[float] = []
-        direct: list[float] = []
-        for _ in range(count):  # interleaved, so drift in the bot's load hits both alike
-            proxied += await timed(through, 1)
-            direct += await timed(straight, 1)
-    return proxied, direct
+            return call
+
+        calls = {"direct": straight} | {name: through(c) for name, c in gateways.items()}
+        for call in calls.values():
+            await timed(call, 5)
+        samples: dict[str, list[float]] = {name: [] for name in calls}
+        for _ in range(count):  # interleaved, so drift in the bot's load hits all alike
+            for name, call in calls.items():
+                samples[name] += await timed(call, 1)
+    return samples
 
 
 def summary(samples: list[float]) -> dict[str, float]:
@@ -246,9 +265,12 @@ def main() -> int:
     print(f"{'P1, concurrency 1 (sequential)':<34}{seq['p50']:>9.1f}{seq['p95']:>9.1f}")
     print(f"{'balance through the proxy':<34}{prx['p50']:>9.1f}{prx['p95']:>9.1f}")
     print(f"{'balance straight from the bot':<34}{dct['p50']:>9.1f}{dct['p95']:>9.1f}")
+    rer = result["proxy_rereading_ms"]
+    print(f"{'  proxy, recent_read_ttl=0':<34}{rer['p50']:>9.1f}{rer['p95']:>9.1f}")
     print(f"ratio parallel/sequential (p50): {result['ratio_p50']:.2f}   (target <= 0.15)")
     print(f"proxy overhead (p50 difference): {result['proxy_overhead_p50_ms']:.2f} ms"
           "   (target <= 2)")  # fmt: skip
+    print(f"  same, recent_read_ttl=0: {result['proxy_rereading_overhead_p50_ms']:.2f} ms")
     return 0
 
 

@@ -106,6 +106,11 @@ class Settings:
     bot_timeout: float = _setting(3.0, "Seconds one bot's REST API may take inside an aggregation")
     bot_concurrency: int = _setting(16, "Most bots one aggregation calls at the same time")
     proxy_timeout: float = _setting(15.0, "Seconds a proxied FreqTrade call may take")
+    recent_read_ttl: float = _setting(
+        1.0,
+        "Seconds the user behind a token and a proxied bot's row may be reused instead of read "
+        "again (this process's own writes show at once); 0 = read on every request",
+    )
     stream_interval: float = _setting(5.0, "Seconds between SSE portfolio/positions pushes")
     stream_ping_interval: float = _setting(15.0, "Seconds between SSE `: ping` comments")
     snapshot_interval: float = _setting(

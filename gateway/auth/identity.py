@@ -97,7 +97,7 @@ class Authenticator:
             user = await self.users.upsert_google(profile_of(identity))
             return Principal(user, "Firebase", firebase_uid=identity.uid)
         claims = self.tokens.verify(token)
-        found = await self.users.get(claims.user_id)
+        found = await self.users.get_recent(claims.user_id)
         if found is None:
             raise NotFound("User not found", "USER_NOT_FOUND")
         return Principal(found, "JWT", session_id=claims.session_id)

@@ -47,7 +47,7 @@ async def forward(
 ) -> BotReply:
     """Send one call to a bot the user owns; BotOffline when it is stopped or not reachable."""
     path = bot_path(tail)
-    bot = await bots.owned(user_id, bot_id)
+    bot = await bots.owned(user_id, bot_id, recent=True)
     endpoint = bot.endpoint
     if bot.desired_state != "running" or endpoint is None:
         raise BotOffline(bot.id, f"bot is {bot.desired_state}, API not available")

@@ -16,6 +16,7 @@ from gateway.db.database import Database
 from gateway.db.tables import bots
 from gateway.errors import Conflict, Forbidden, NotFound
 from gateway.services.common import Clock, utcnow
+from gateway.services.recent import RecentCache
 
 DesiredState = Literal["provisioning", "running", "stopped", "deleting"]
 
@@ -84,9 +85,10 @@ def _record(row: Row[Any]) -> BotRecord:
 class BotStore:
     """Reads and writes `bots`; ownership checks live here so every route applies them alike."""
 
-    def __init__(self, db: Database, clock: Clock = utcnow) -> None:
+    def __init__(self, db: Database, clock: Clock = utcnow, *, recent_ttl: float = 0.0) -> None:
         self.db = db
         self.clock = clock
+        self._recent: RecentCache[str, BotRecord] = RecentCache(recent_ttl)
 
     async def create(self, **values: Any) -> BotRecord:
         """Insert a new bot (claims the id); 409 `BOT_EXISTS` when the id is taken."""
@@ -113,9 +115,15 @@ class BotStore:
             row = (await conn.execute(select(bots).where(bots.c.id == bot_id))).first()
         return None if row is None else _record(row)
 
-    async def owned(self, user_id: str, bot_id: str) -> BotRecord:
-        """The bot if this user owns it: 404 `BOT_NOT_FOUND` if absent, 403 if someone else's."""
-        found = await self.find(bot_id)
+    async def owned(self, user_id: str, bot_id: str, *, recent: bool = False) -> BotRecord:
+        """The bot if this user owns it: 404 `BOT_NOT_FOUND` if absent, 403 if someone else's.
+
+        `recent`: a row read less than `recent_ttl` seconds ago will do (the proxy's hot path).
+        """
+        if recent:
+            found = await self._recent.get(bot_id, lambda: self.find(bot_id))
+        else:
+            found = await self.find(bot_id)
         if found is None or found.desired_state == "deleting":
             raise NotFound("Instance not found", "BOT_NOT_FOUND")
         if found.user_id != user_id:
@@ -161,6 +169,7 @@ class BotStore:
             await conn.execute(
                 update(bots).where(bots.c.id == bot_id).values(**values, updated_at=self.clock())
             )
+        self._recent.invalidate(bot_id)
 
     async def record_seen(self, bot_id: str, pool_bot: dict[str, Any]) -> None:
         """Store what a pool reported about the bot: state, port and API credentials."""
@@ -179,3 +188,4 @@ class BotStore:
     async def delete(self, bot_id: str) -> None:
         async with self.db.engine.begin() as conn:
             await conn.execute(delete(bots).where(bots.c.id == bot_id))
+        self._recent.invalidate(bot_id)

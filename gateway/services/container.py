@@ -83,7 +83,7 @@ def build_mailer(settings: Settings) -> Mailer:
 def build_services(
     settings: Settings, db: Database, firebase: IdTokenVerifier, clock: Clock = utcnow
 ) -> Services:
-    users = UserStore(db, clock)
+    users = UserStore(db, clock, recent_ttl=settings.recent_read_ttl)
     sessions = SessionStore(
         db,
         ttl_seconds=settings.refresh_token_ttl_seconds,
@@ -142,7 +142,7 @@ def build_trading(settings: Settings, db: Database, clock: Clock) -> dict[str, A
         starting_balance_cents=to_cents(settings.starting_balance),
         max_wallet_cents=to_cents(settings.max_wallet_size),
     )
-    bot_store = BotStore(db, clock)
+    bot_store = BotStore(db, clock, recent_ttl=settings.recent_read_ttl)
     bot_api = BotApiClient(timeout=settings.bot_timeout)
     pools = PoolDirectory(
         db,

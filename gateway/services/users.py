@@ -15,6 +15,7 @@ from gateway.db.database import Database
 from gateway.db.tables import users
 from gateway.errors import Conflict
 from gateway.services.common import Clock, new_id, utcnow
+from gateway.services.recent import RecentCache
 
 logger = logging.getLogger(__name__)
 
@@ -65,14 +66,19 @@ class GoogleProfile:
 class UserStore:
     """Reads and writes `users`; e-mails are stored lower-cased."""
 
-    def __init__(self, db: Database, clock: Clock = utcnow) -> None:
+    def __init__(self, db: Database, clock: Clock = utcnow, *, recent_ttl: float = 0.0) -> None:
         self.db = db
         self.clock = clock
+        self._recent: RecentCache[str, User] = RecentCache(recent_ttl)
 
     async def get(self, user_id: str) -> User | None:
         async with self.db.engine.connect() as conn:
             row = (await conn.execute(select(users).where(users.c.id == user_id))).first()
         return User.from_row(row) if row else None
+
+    async def get_recent(self, user_id: str) -> User | None:
+        """`get`, or the row read less than `recent_ttl` seconds ago (for authentication)."""
+        return await self._recent.get(user_id, lambda: self.get(user_id))
 
     async def get_by_email(self, email: str) -> User | None:
         async with self.db.engine.connect() as conn:
@@ -175,6 +181,7 @@ class UserStore:
                 .values(firebase_uid=profile.uid, email_verified=True, updated_at=self.clock())
             )
             logger.info("linked Google uid to existing user %s", by_email.id)
+        self._recent.invalidate(by_email.id)
         return await self.get(by_email.id)
 
     async def record_login(self, user_id: str) -> None:
@@ -201,6 +208,7 @@ class UserStore:
             await conn.execute(
                 update(users).where(users.c.id == user_id).values(updated_at=self.clock(), **values)
             )
+        self._recent.invalidate(user_id)
 
 
 async def _by_email(conn: AsyncConnection, email: str) -> User | None:
