@@ -27,6 +27,9 @@ logger = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
+# Each child in its own process group: Ctrl-C reaches the demo alone, which then stops the
+# gateway, the pool and the sandbox in that order (a terminal's SIGINT would hit all at once).
+OWN_GROUP = 0
 DEMO_EMAIL = "demo@crypto-pilot.dev"
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - a local demo account, printed for the user
 
@@ -186,7 +189,10 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     try:
         sandbox = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-            [*cli, "sandbox", "--port", str(args.sandbox_port)], cwd=REPO_ROOT, env=env
+            [*cli, "sandbox", "--port", str(args.sandbox_port)],
+            cwd=REPO_ROOT,
+            env=env,
+            process_group=OWN_GROUP,
         )
         processes.append(sandbox)
         _wait("sandbox", lambda: _answers(f"{sandbox_url}/api/v3/ping"), sandbox, 30)
@@ -225,12 +231,16 @@ def run(args: argparse.Namespace) -> int:
             ],
             cwd=REPO_ROOT,
             env={**env, "CRYPTOPILOT_POOL_SYNC_DATABASE_URL": database_url},
+            process_group=OWN_GROUP,
         )
         processes.append(pool)
         _wait("pool", lambda: _answers(f"{control}/health", token), pool, 60)
         gateway = f"http://127.0.0.1:{args.gateway_port}"
         gateway_process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-            [*cli, "gateway", "--port", str(args.gateway_port)], cwd=REPO_ROOT, env=gateway_env
+            [*cli, "gateway", "--port", str(args.gateway_port)],
+            cwd=REPO_ROOT,
+            env=gateway_env,
+            process_group=OWN_GROUP,
         )
         processes.append(gateway_process)
         _wait("gateway", lambda: _answers(f"{gateway}/api/ready"), gateway_process, 60)
