@@ -8,7 +8,9 @@ order, an active pair lock, or any row of a small unknown table) or changed less
 `SETTLE_S` ago; candidates whose content hash did not change are skipped. The settling window
 matters: FreqTrade closes an order in one commit and fills in its fees in the next, so a pass
 that lands between the two sees a row that is no longer open but not final either. Deletions
-are the difference of the previous and the current id set.
+are the difference of the previous and the current id set. A table found empty is taken as a
+deletion of its last rows only when this process read the very same file (device and inode)
+before; an empty table in a file it has not seen is a new database and never wipes the backup.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ class BotMarks:
 
     schema_hash: int | None = None
     tables: dict[str, TableMarks] = field(default_factory=dict)
+    file_id: tuple[int, int] | None = None  # (st_dev, st_ino) of the file last read
 
     @property
     def first_pass(self) -> bool:
@@ -146,6 +149,7 @@ def _read_table(
     old: TableMarks,
     remote_ids: set[int] | None,
     now: float,
+    same_file: bool,
 ) -> tuple[list[RowChange], list[tuple[str, int]], TableMarks]:
     name = quote(table)
     current = {int(r[0]) for r in conn.execute(f"SELECT rowid FROM {name}")}  # noqa: S608
@@ -172,9 +176,9 @@ def _read_table(
         if row["__hot"] or rowid in changed_at:
             hashes[rowid] = digest
     deleted = previous - current
-    if not current:
-        # An empty table is far more often a new file (a bot started on a lost disk) than a
-        # bot that deleted its last row: never let it wipe the backup.
+    if not current and not same_file:
+        # An empty table in a file we have not read before is a new database (a bot started
+        # on a lost disk), not a bot that deleted its last row: never let it wipe the backup.
         deleted = set()
     deletes = [(table, rowid) for rowid in sorted(deleted)]
     high_water = max(current, default=old.high_water)
@@ -195,6 +199,9 @@ def read_changes(
     """
     now = time.monotonic() if now is None else now
     conn = open_read_only(path)
+    stat = path.stat()
+    file_id = (stat.st_dev, stat.st_ino)
+    same_file = marks.file_id == file_id
     try:
         conn.execute("BEGIN")  # one consistent snapshot for the whole pass
         schema = read_schema(conn)
@@ -204,14 +211,14 @@ def read_changes(
         schema_hash = hash(tuple((o.type, o.name, o.sql) for o in schema))
         upserts: list[RowChange] = []
         deletes: list[tuple[str, int]] = []
-        new = BotMarks(schema_hash=schema_hash)
+        new = BotMarks(schema_hash=schema_hash, file_id=file_id)
         changed = schema_hash != marks.schema_hash
         for table in tables:
             old = marks.tables.get(table, TableMarks())
             if changed:  # e.g. a FreqTrade migration: every row gets its new columns
                 old = TableMarks(ids=old.ids)
             ids = None if remote_ids is None else remote_ids.get(table)
-            rows, gone, new.tables[table] = _read_table(conn, table, old, ids, now)
+            rows, gone, new.tables[table] = _read_table(conn, table, old, ids, now, same_file)
             upserts += rows
             deletes += gone
         conn.execute("COMMIT")

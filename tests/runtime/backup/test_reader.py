@@ -125,6 +125,34 @@ def test_an_empty_fresh_table_never_wipes_the_backup(bot_db: Path) -> None:
     assert changes.deletes == []
 
 
+def test_deleting_the_last_rows_of_a_file_already_read_is_mirrored(bot_db: Path) -> None:
+    marks = read_changes(bot_db, BotMarks()).marks
+    delete_trade(bot_db, 1)
+    delete_trade(bot_db, 2)
+    changes = read_changes(bot_db, marks)
+    assert sorted(changes.deletes) == [
+        ("orders", 1),
+        ("orders", 2),
+        ("trades", 1),
+        ("trades", 2),
+    ]
+
+
+def test_an_empty_replacement_file_never_wipes_the_backup(bot_db: Path, tmp_path: Path) -> None:
+    marks = read_changes(bot_db, BotMarks()).marks
+    emptied = tmp_path / "emptied.sqlite"
+    with sqlite3.connect(emptied) as conn:  # same schema, no rows: a bot on a lost disk
+        bot = sqlite3.connect(bot_db)
+        bot.backup(conn)
+        bot.close()
+        conn.execute("DELETE FROM orders")
+        conn.execute("DELETE FROM trades")
+    conn.close()
+    emptied.replace(bot_db)  # a new inode at the bot's path
+    changes = read_changes(bot_db, marks)
+    assert changes.deletes == []
+
+
 def test_schema_change_resends_every_row(bot_db: Path) -> None:
     marks = read_changes(bot_db, BotMarks()).marks
     with sqlite3.connect(bot_db) as conn:  # what a FreqTrade migration does
