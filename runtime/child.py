@@ -7,6 +7,7 @@ inside them (already loaded in the forkserver), never at module level.
 from __future__ import annotations
 
 import ctypes
+import faulthandler
 import gc
 import importlib
 import logging
@@ -76,6 +77,15 @@ def _drop_forkserver_alive_fd() -> None:
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     # FreqTrade's own handler does the same once it runs: Ctrl-C path = graceful cleanup.
     raise KeyboardInterrupt
+
+
+def _dump_stacks_on_sigusr2() -> None:
+    """`kill -USR2 <bot pid>` writes every thread's stack to the bot's stdio.log.
+
+    For a bot that looks stuck (API silent, no new log lines): the stacks show where its
+    trading loop and API threads wait, and the bot carries on afterwards.
+    """
+    faulthandler.register(signal.SIGUSR2, file=sys.stderr, all_threads=True, chain=False)
 
 
 def _on_sigusr1(signum: int, frame: FrameType | None) -> None:
@@ -168,6 +178,7 @@ def run_bot(launch: LaunchSpec) -> None:
     _die_with_parent()
     _reset_signals()
     _redirect_stdio(launch.stdio_path)
+    _dump_stacks_on_sigusr2()
     _configure_logging(launch)
     _reseed()
     warm = sys.modules.get("runtime.warm")

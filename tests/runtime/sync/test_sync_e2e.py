@@ -20,7 +20,9 @@ BOT = {
     "bot_id": "sync1",
     "owner": "alice",
     "strategy": "SandboxScalp1m",
-    "pairs": ["BTC/USDT", "ETH/USDT"],
+    # Six pairs: the entry fires on ~60 % of candles per pair, so a minute without any signal
+    # is rare (0.4 ** 6); with two pairs a two-minute dry spell failed a CI run.
+    "pairs": ["BTC/USDT", "ETH/USDT", "SOL/USDT", "BNB/USDT", "LTC/USDT", "LINK/USDT"],
     "stake_currency": "USDT",
     "dry_run_wallet": 1000,
     # Exit at once whatever the profit: the bot keeps opening and closing trades.
