@@ -113,6 +113,7 @@ async def measure(
         rate_limit_default="1000000/60",
         rate_limit_auth="1000/60",
         reconcile_interval=0,
+        trade_monitor_interval=0,
         pool_health_interval=0,
         snapshot_interval=0,  # measure P1 alone
     )

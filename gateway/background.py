@@ -1,4 +1,5 @@
-"""The gateway's background loops: pool health, the reconciler, expired pauses, snapshots.
+"""The gateway's background loops: pool health, reconciler, expired pauses, trade monitor,
+snapshots.
 
 Each loop runs one pass, then waits for its interval or for the stop signal. On shutdown the
 signal is set and the current passes are allowed to finish (a pass cancelled in the middle
@@ -41,6 +42,7 @@ async def background_loops(app: web.Application) -> AsyncIterator[None]:
         "pool-health": (settings.pool_health_interval, services.pools.check_health),
         "reconciler": (settings.reconcile_interval, services.reconciler.run_once),
         "pause-expiry": (settings.reconcile_interval, services.risk.expire_pauses),
+        "trade-monitor": (settings.trade_monitor_interval, services.monitor.check_all),
         "snapshots": (settings.snapshot_interval, services.snapshots.snapshot_pass),
     }
     stop = asyncio.Event()

@@ -103,6 +103,9 @@ class Settings:
         "Seconds between reconciler passes (database vs what pools run) and expired-pause "
         "checks; 0 = on demand only",
     )
+    trade_monitor_interval: float = _setting(
+        60.0, "Seconds between daily loss checks of every running bot (R8's monitor); 0 = off"
+    )
     bot_timeout: float = _setting(3.0, "Seconds one bot's REST API may take inside an aggregation")
     bot_concurrency: int = _setting(16, "Most bots one aggregation calls at the same time")
     proxy_timeout: float = _setting(15.0, "Seconds a proxied FreqTrade call may take")

@@ -67,13 +67,43 @@ def strategies_dir() -> Path:
     return Path(next(iter(found.submodule_search_locations)))
 
 
+_CLASS_DEF = re.compile(r"^class\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(([^)]*)\)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class StrategyLibrary:
+    """What `strategies/` holds, read from the source (never imported)."""
+
+    names: tuple[str, ...]  # classes that are IStrategy subclasses, directly or not
+    ladder: frozenset[str]  # those of them that inherit TakeProfitLadder, directly or not
+
+
+def read_library(folder: Path | None = None) -> StrategyLibrary:
+    """Every class and its bases in the folder's files; a mixin alone is not a strategy."""
+    bases: dict[str, set[str]] = {}
+    for path in (folder or strategies_dir()).glob("*.py"):
+        for name, raw in _CLASS_DEF.findall(path.read_text(encoding="utf-8")):
+            bases[name] = {b.strip().rsplit(".", 1)[-1] for b in raw.split(",") if b.strip()}
+
+    def inherits(name: str, target: str, seen: frozenset[str] = frozenset()) -> bool:
+        direct = bases.get(name, set())
+        if target in direct:
+            return True
+        return any(inherits(b, target, seen | {name}) for b in direct - seen - {name})
+
+    names = tuple(sorted(n for n in bases if inherits(n, "IStrategy")))
+    return StrategyLibrary(names, frozenset(n for n in names if inherits(n, "TakeProfitLadder")))
+
+
+def strategy_names(folder: Path | None = None) -> tuple[str, ...]:
+    """Class names of the strategies in `strategies/`."""
+    return read_library(folder).names
+
+
 def check_strategy(name: str) -> None:
     """422 unless a strategy class of that name is defined in `strategies/`."""
-    pattern = re.compile(rf"^class\s+{re.escape(name)}\s*\(", re.MULTILINE)
-    for path in strategies_dir().glob("*.py"):
-        if pattern.search(path.read_text(encoding="utf-8")):
-            return
-    raise InvalidInput(f"no strategy named {name} in strategies/", "UNKNOWN_STRATEGY")
+    if name not in strategy_names():
+        raise InvalidInput(f"no strategy named {name} in strategies/", "UNKNOWN_STRATEGY")
 
 
 def check_pairs(pairs: list[str]) -> None:

@@ -7,8 +7,10 @@ from freqtrade.strategy import IStrategy
 from pandas import DataFrame
 from technical import qtpylib
 
+from strategies.take_profit_ladder import TakeProfitLadder
 
-class EmaRsiStrategy(IStrategy):  # type: ignore[misc]  # freqtrade is untyped
+
+class EmaRsiStrategy(TakeProfitLadder, IStrategy):  # type: ignore[misc]  # freqtrade is untyped
     """Rides short uptrends: long while EMA 10 is above EMA 21 unless RSI 14 is overbought.
 
     The conventional strategy users pick by default: enter when the fast EMA is above the slow

@@ -5,8 +5,10 @@ from __future__ import annotations
 from freqtrade.strategy import IStrategy
 from pandas import DataFrame
 
+from strategies.take_profit_ladder import TakeProfitLadder
 
-class SafeDefaultStrategy(IStrategy):  # type: ignore[misc]  # freqtrade is untyped
+
+class SafeDefaultStrategy(TakeProfitLadder, IStrategy):  # type: ignore[misc]  # freqtrade is untyped
     """Keeps a bot running and following the market without ever opening a trade.
 
     For a bot whose chosen strategy is missing or broken: it still starts, answers its API and

@@ -9,8 +9,10 @@ import talib.abstract as ta
 from freqtrade.strategy import IStrategy
 from pandas import DataFrame
 
+from strategies.take_profit_ladder import TakeProfitLadder
 
-class SandboxScalp1m(IStrategy):  # type: ignore[misc]  # freqtrade is untyped
+
+class SandboxScalp1m(TakeProfitLadder, IStrategy):  # type: ignore[misc]  # freqtrade is untyped
     """Buys every red minute or oversold dip and sells the bounce, so demo bots trade at once.
 
     Tuned for the sandbox's volatile 1-minute candles, not for a real market. The entry fires

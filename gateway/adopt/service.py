@@ -17,8 +17,8 @@ from pathlib import Path
 from gateway.adopt.snapshot import TradeCounts, fingerprint, snapshot_database
 from gateway.adopt.source import OldBot, default_bot_id, inspect_folder
 from gateway.errors import BadInput, NotFound
+from gateway.services import market
 from gateway.services.bots import BotService, Provisioned
-from gateway.services.market import strategy_names
 from gateway.services.users import UserStore
 from runtime.botconfig import strategies_dir
 from runtime.spec import BOT_ID_RE, IMPORT_DATABASE
@@ -122,7 +122,7 @@ class AdoptService:
         except BaseException:
             if copied is not None:
                 copied.unlink(missing_ok=True)
-                strategy_names.cache_clear()
+                market.library.cache_clear()
             raise
         if (
             await asyncio.to_thread(fingerprint, old.folder) != before
@@ -148,6 +148,6 @@ class AdoptService:
             return None
         target = self.library / old.strategy.in_folder.name
         shutil.copyfile(old.strategy.in_folder, target)
-        strategy_names.cache_clear()  # the provisioning check reads the library through it
+        market.library.cache_clear()  # the provisioning check reads the library through it
         logger.info("copied strategy %s to %s", old.strategy.name, target)
         return target

@@ -151,7 +151,7 @@ async def resume(request: web.Request) -> web.Response:
 
 
 async def monitor_status(request: web.Request) -> web.Response:
-    running, count = await services(request).risk.monitor_status(principal(request).user_id)
+    running, count = await services(request).monitor.status(principal(request).user_id)
     payload: MonitorStatusResponse = {
         "success": True,
         "data": {"running": running, "botCount": count},

@@ -83,7 +83,7 @@ class TakeProfitLevel(TypedDict):
 
 
 class TakeProfitLevels(TypedDict):
-    """Take-profit targets; FreqTrade applies the first as `minimal_roi`."""
+    """Take-profit targets: `single` closes at the first, `ladder` sells part at each level."""
 
     enabled: bool
     mode: Literal["ladder", "single"]

@@ -109,7 +109,7 @@ class BotService:
             "stake_amount": record.stake_amount_value,
             "max_open_trades": record.max_open_trades,
             "timeframe": record.timeframe,
-            "config_overrides": await self.risk.config_overrides(record.id),
+            "config_overrides": await self.risk.config_overrides(record.id, record.strategy),
         }
 
     async def listing(self, user_id: str) -> list[BotRecord]:

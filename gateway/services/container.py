@@ -19,6 +19,7 @@ from gateway.services.botstore import BotStore
 from gateway.services.common import Clock, utcnow
 from gateway.services.funding import FundingService
 from gateway.services.money import to_cents
+from gateway.services.monitor import TradeMonitor
 from gateway.services.notifications import NotificationStore
 from gateway.services.pools import PoolDirectory
 from gateway.services.portfolio import PortfolioService
@@ -55,6 +56,7 @@ class Services:
     bots: BotService
     funding: FundingService
     reconciler: Reconciler
+    monitor: TradeMonitor
     portfolio: PortfolioService
     snapshots: SnapshotStore
     trades: TradeHistory
@@ -185,6 +187,15 @@ def build_trading(settings: Settings, db: Database, clock: Clock) -> dict[str, A
         "bots": bots,
         "funding": FundingService(wallet=wallet, store=bot_store, pools=pools, api=bot_api),
         "reconciler": reconciler,
+        "monitor": TradeMonitor(
+            bots=bot_store,
+            risk=risk,
+            api=bot_api,
+            clock=clock,
+            interval=settings.trade_monitor_interval,
+            timeout=settings.bot_timeout,
+            concurrency=settings.bot_concurrency,
+        ),
         "portfolio": portfolio,
         "snapshots": SnapshotStore(
             db,

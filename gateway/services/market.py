@@ -9,27 +9,30 @@ docs/trading.md.
 
 from __future__ import annotations
 
-import re
 from functools import cache
-from pathlib import Path
 
 from gateway.errors import InvalidField
-from runtime.botconfig import strategies_dir
+from runtime import botconfig
 from sandbox.catalog import QUOTES, UnknownPairError, market_pair
 
 EXCHANGES = ("kraken", "binance", "coinbase")
 TIMEFRAMES = ("1m", "5m", "15m", "30m", "1h", "4h", "1d")
 STAKE_CURRENCIES = tuple(sorted(QUOTES))
-_CLASS = re.compile(r"^class\s+([A-Za-z_][A-Za-z0-9_]*)\s*\([^)]*IStrategy", re.MULTILINE)
 
 
 @cache
-def strategy_names(folder: Path | None = None) -> tuple[str, ...]:
-    """Class names of the strategies shipped in `strategies/` (read, never imported)."""
-    names: set[str] = set()
-    for path in (folder or strategies_dir()).glob("*.py"):
-        names.update(_CLASS.findall(path.read_text(encoding="utf-8")))
-    return tuple(sorted(names))
+def library() -> botconfig.StrategyLibrary:
+    """The strategy library, read once (adopting a bot's strategy clears the cache)."""
+    return botconfig.read_library()
+
+
+def strategy_names() -> tuple[str, ...]:
+    return library().names
+
+
+def has_ladder(strategy: str) -> bool:
+    """Whether the strategy sells at take-profit ladder rungs (inherits TakeProfitLadder)."""
+    return strategy in library().ladder
 
 
 def check_strategy(name: str) -> str:

@@ -1,10 +1,12 @@
 """Per-bot risk settings and feature objects: stored in `bot_settings`, applied to the bot.
 
 Only what FreqTrade has a setting for reaches the bot (docs/risk-settings.md): the risk level
-becomes `stoploss`, the trailing stop its four `trailing_*` keys, the first take-profit level
-`minimal_roi`, and a disabled or paused bot FreqTrade's PAUSED state. A save that changes
-those keys restarts a live bot through its pool (`PATCH` keeps the bot's trade database); the
-settings are stored only after the pool accepted, so a failed apply leaves nothing half-done.
+becomes `stoploss`, the trailing stop its four `trailing_*` keys, the take-profit levels
+`minimal_roi` (plus, for a ladder, position adjustment and the rungs the bundled strategies'
+TakeProfitLadder sells at), and a disabled or paused bot FreqTrade's PAUSED state. A save
+that changes those keys restarts a live bot through its pool (`PATCH` keeps the bot's trade
+database); the settings are stored only after the pool accepted, so a failed apply leaves
+nothing half-done.
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ from gateway.services import riskdefaults as rd
 from gateway.services.botapi import BotApiClient, BotOffline
 from gateway.services.botstore import BotRecord, BotStore
 from gateway.services.common import Clock, iso
+from gateway.services.market import has_ladder
 from runtime.botconfig import deep_merge
 from runtime.rpc.client import PoolApiError, PoolClient
+from strategies.take_profit_ladder import CONFIG_KEY as LADDER_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -72,10 +76,42 @@ def stoploss_for(risk_level: float) -> float:
     return -round(0.02 + 0.18 * risk_level / 100, 6)
 
 
+def _ratio(percent: float) -> float:
+    return round(percent / 100, 6)
+
+
+def take_profit_overrides(take_profit: Mapping[str, Any], *, ladder: bool) -> dict[str, Any]:
+    """`single`: the first level closes the trade (ROI). `ladder`: partial exits, top closes.
+
+    A ladder's levels are sorted by profit; every level below the top sells its `exitPercent`
+    of what is still open through the strategy's TakeProfitLadder (position adjustment), and
+    FreqTrade's ROI closes the rest at the top level (strategies/take_profit_ladder.py). A
+    strategy without the mixin (`ladder` false) gets the top level only: position adjustment
+    is never switched on for a strategy that may have its own (DCA) use for it.
+    """
+    levels = take_profit["levels"]
+    if not take_profit["enabled"] or not levels:
+        return {}
+    if take_profit["mode"] == "single" or len(levels) == 1:
+        return {"minimal_roi": {"0": _ratio(levels[0]["percentage"])}}
+    ordered = sorted(levels, key=lambda level: level["percentage"])
+    top = {"minimal_roi": {"0": _ratio(ordered[-1]["percentage"])}}
+    if not ladder:
+        return top
+    rungs = [
+        {"profit": _ratio(level["percentage"]), "exit_share": _ratio(level["exitPercent"])}
+        for level in ordered[:-1]
+    ]
+    return {**top, "position_adjustment_enable": True, LADDER_KEY: rungs}
+
+
 def freqtrade_overrides(
-    settings: Mapping[str, Any], features: Mapping[str, Any], *, paused: bool
+    settings: Mapping[str, Any], features: Mapping[str, Any], *, paused: bool, ladder: bool
 ) -> dict[str, Any]:
-    """The FreqTrade config keys these settings set; the complete set, never a delta."""
+    """The FreqTrade config keys these settings set; the complete set, never a delta.
+
+    `ladder`: the bot's strategy sells at take-profit rungs (market.has_ladder).
+    """
     overrides: dict[str, Any] = {"stoploss": stoploss_for(settings["riskLevel"])}
     trailing = features["trailingStop"]
     if trailing["enabled"]:
@@ -87,12 +123,7 @@ def freqtrade_overrides(
         )
     else:
         overrides["trailing_stop"] = False
-    take_profit = features["takeProfitLevels"]
-    if take_profit["enabled"] and take_profit["levels"]:
-        # FreqTrade exits a trade whole: a ladder's partial exits cannot be expressed, so the
-        # first level becomes the only ROI target (exitPercent is stored, not applied).
-        first = take_profit["levels"][0]["percentage"]
-        overrides["minimal_roi"] = {"0": round(first / 100, 6)}
+    overrides.update(take_profit_overrides(features["takeProfitLevels"], ladder=ladder))
     if paused:
         overrides["initial_state"] = "paused"
     return overrides
@@ -140,9 +171,10 @@ class RiskSettingsService:
     # -- reads ----------------------------------------------------------------------------------
     async def load(self, bot_id: str) -> BotRisk:
         """The bot's row, or the defaults when it has none."""
-        return (await self._load_many([bot_id]))[bot_id]
+        return (await self.load_many([bot_id]))[bot_id]
 
-    async def _load_many(self, bot_ids: list[str]) -> dict[str, BotRisk]:
+    async def load_many(self, bot_ids: list[str]) -> dict[str, BotRisk]:
+        """Several bots' rows (or defaults) in one query."""
         query = select(bot_settings).where(bot_settings.c.bot_id.in_(bot_ids))
         async with self.db.engine.connect() as conn:
             rows = {row.bot_id: row for row in (await conn.execute(query)).all()}
@@ -151,7 +183,7 @@ class RiskSettingsService:
     async def overview(self, user_id: str) -> list[tuple[BotRecord, BotRisk]]:
         """R1: every bot of the user with its settings."""
         records = await self.bots.list_for_user(user_id)
-        found = await self._load_many([record.id for record in records])
+        found = await self.load_many([record.id for record in records])
         return [(record, found[record.id]) for record in records]
 
     async def for_bot(self, user_id: str, bot_id: str) -> BotRisk:
@@ -159,15 +191,13 @@ class RiskSettingsService:
         await self.bots.owned(user_id, bot_id)
         return await self.load(bot_id)
 
-    async def monitor_status(self, user_id: str) -> tuple[bool, int]:
-        """R8: whether any of the user's bots is seen running, and how many bots they have."""
-        records = await self.bots.list_for_user(user_id)
-        return any(r.observed_state == "running" for r in records), len(records)
-
-    async def config_overrides(self, bot_id: str) -> dict[str, Any]:
+    async def config_overrides(self, bot_id: str, strategy: str) -> dict[str, Any]:
         """The FreqTrade keys a (re)created bot must carry, pause included."""
         risk = await self.load(bot_id)
-        return freqtrade_overrides(risk.settings, risk.features, paused=risk.paused(self.clock()))
+        paused = risk.paused(self.clock())
+        return freqtrade_overrides(
+            risk.settings, risk.features, paused=paused, ladder=has_ladder(strategy)
+        )
 
     # -- writes ---------------------------------------------------------------------------------
     async def update_settings(self, user_id: str, bot_id: str, body: Any) -> BotRisk:
@@ -266,8 +296,13 @@ class RiskSettingsService:
             old.created_at or now,
             now,
         )
-        before = freqtrade_overrides(old.settings, old.features, paused=old.paused(now))
-        after = freqtrade_overrides(new.settings, new.features, paused=new.paused(now))
+        ladder = has_ladder(record.strategy)
+        before = freqtrade_overrides(
+            old.settings, old.features, paused=old.paused(now), ladder=ladder
+        )
+        after = freqtrade_overrides(
+            new.settings, new.features, paused=new.paused(now), ladder=ladder
+        )
         await self._apply(record, before, after, force_state=force_state)
         await self._write(record.id, new)
         new.features["_meta"] = rd.meta(iso(new.created_at), iso(new.updated_at))

@@ -75,6 +75,7 @@ def make_settings(db_url: str) -> Callable[..., Settings]:
             # while fixtures truncate it).
             "pool_health_interval": 0,
             "reconcile_interval": 0,
+            "trade_monitor_interval": 0,
             "snapshot_interval": 0,
         }
         values.update(overrides)

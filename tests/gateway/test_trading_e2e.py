@@ -123,6 +123,7 @@ async def test_trading_pages_on_real_pools(
             pool_token=POOL_TOKEN,
             pool_health_interval=0.5,
             reconcile_interval=0,  # on demand (O2) in this test, so each step is deterministic
+            trade_monitor_interval=0,  # no protection pauses a bot mid-test
             stream_interval=1.0,
         )
         client = await aiohttp_client(create_app(settings))

@@ -34,6 +34,7 @@ from tests.fixtures.pools import POOL_TOKEN, running_pool
 from tests.helpers import async_wait_until, free_port
 from tests.runtime.fakes import FakeLauncher
 
+STRATEGY = "SafeDefaultStrategy"  # bundled, so it sells at take-profit ladder rungs
 ServerFactory = Callable[..., Awaitable[TestServer]]
 
 
@@ -83,7 +84,7 @@ class World:
     ) -> BotRecord:
         values: dict[str, Any] = {
             "id": bot_id, "user_id": user_id or self.alice, "pool_id": pool_id,
-            "strategy": "SafeDefaultStrategy", "exchange": "binance", "stake_currency": "USDT",
+            "strategy": STRATEGY, "exchange": "binance", "stake_currency": "USDT",
             "stake_amount": "unlimited", "max_open_trades": 3, "timeframe": "5m",
             "pairs": ["BTC/USDT"], "dry_run": True, "wallet_cents": 100_000,
             "desired_state": "running",
@@ -149,9 +150,9 @@ async def pool(
 
 async def _place(world: World, client: PoolClient, bot_id: str) -> BotRecord:
     """A bot in the pool (spec built with the service's overrides, as provisioning does)."""
-    overrides = await world.risk.config_overrides(bot_id)
+    overrides = await world.risk.config_overrides(bot_id, STRATEGY)
     view = await client.add_bot({
-        "bot_id": bot_id, "owner": world.alice, "strategy": "SafeDefaultStrategy",
+        "bot_id": bot_id, "owner": world.alice, "strategy": STRATEGY,
         "pairs": ["BTC/USDT"], "stake_currency": "USDT", "dry_run_wallet": 1000,
         "config_overrides": overrides,
     })  # fmt: skip
@@ -171,10 +172,13 @@ async def test_a_bot_without_a_row_has_the_defaults(world: World) -> None:
     risk = await world.risk.for_bot(world.alice, "b1")
     assert risk.is_new and risk.settings["riskLevel"] == 50
     assert risk.features["_meta"]["version"] == "2.0.0"
-    assert await world.risk.config_overrides("b1") == {
+    assert await world.risk.config_overrides("b1", STRATEGY) == {
         "stoploss": -0.11, "trailing_stop": True, "trailing_stop_positive": 0.015,
         "trailing_stop_positive_offset": 0.03, "trailing_only_offset_is_reached": True,
-        "minimal_roi": {"0": 0.02},
+        "minimal_roi": {"0": 0.1}, "position_adjustment_enable": True,
+        "take_profit_ladder": [
+            {"profit": 0.02, "exit_share": 0.25}, {"profit": 0.05, "exit_share": 0.5}
+        ],
     }  # fmt: skip
     assert await world.row("b1") is None
 
@@ -203,7 +207,7 @@ async def test_unplaced_bot_saves_and_changes_its_overrides(world: World) -> Non
     )
     assert features.features["extra"] == 1
     assert features.features["_meta"]["createdAt"] is not None
-    overrides = await world.risk.config_overrides("b1")
+    overrides = await world.risk.config_overrides("b1", STRATEGY)
     assert overrides["stoploss"] == -0.02 and overrides["trailing_stop"] is False
     row = await world.row("b1")
     assert json.loads(row.settings)["riskLevel"] == 0
@@ -218,13 +222,13 @@ async def test_changed_overrides_restart_the_bot_in_its_pool(
 ) -> None:
     await _place(world, pool.client, "b1")
     assert len(pool.launcher.children) == 1
-    assert await _pool_overrides(pool, "b1") == await world.risk.config_overrides("b1")
+    assert await _pool_overrides(pool, "b1") == await world.risk.config_overrides("b1", STRATEGY)
 
     await world.risk.save_features(world.alice, "b1", {"trailingStop": {"callbackRate": 2.5}})
     assert len(pool.launcher.children) == 2  # restarted with the new config
     in_pool = await _pool_overrides(pool, "b1")
     assert in_pool["trailing_stop_positive"] == 0.025
-    assert in_pool == await world.risk.config_overrides("b1")
+    assert in_pool == await world.risk.config_overrides("b1", STRATEGY)
 
     # Settings FreqTrade does not have change nothing in the bot: no restart.
     await world.risk.update_settings(world.alice, "b1", {"autoRebalance": False})
@@ -281,24 +285,24 @@ async def test_a_bot_its_pool_does_not_know_is_saved(world: World, pool: FakePro
     await world.add_bot("gone", pool_id="p1")
     saved = await world.risk.update_settings(world.alice, "gone", {"riskLevel": 10})
     assert saved.settings["riskLevel"] == 10
-    assert (await world.risk.config_overrides("gone"))["stoploss"] == -0.038
+    assert (await world.risk.config_overrides("gone", STRATEGY))["stoploss"] == -0.038
 
 
 async def test_pause_window_and_resume(world: World) -> None:
     await world.add_bot("b1")
     now = utcnow()
     await world.risk.pause("b1", "daily loss", now + timedelta(hours=4))
-    assert (await world.risk.config_overrides("b1"))["initial_state"] == "paused"
+    assert (await world.risk.config_overrides("b1", STRATEGY))["initial_state"] == "paused"
     row = await world.row("b1")
     assert row.pause_reason == "daily loss" and row.paused_until is not None
     await world.risk.pause("b1", "emergency", now - timedelta(seconds=1))
-    assert "initial_state" not in await world.risk.config_overrides("b1")
+    assert "initial_state" not in await world.risk.config_overrides("b1", STRATEGY)
     await world.risk.pause("b1", "manual")
-    assert (await world.risk.config_overrides("b1"))["initial_state"] == "paused"
+    assert (await world.risk.config_overrides("b1", STRATEGY))["initial_state"] == "paused"
     await world.risk.resume(world.alice, "b1")
     row = await world.row("b1")
     assert row.pause_reason == "" and row.paused_until is None
-    assert "initial_state" not in await world.risk.config_overrides("b1")
+    assert "initial_state" not in await world.risk.config_overrides("b1", STRATEGY)
     with pytest.raises(NotFound):
         await world.risk.pause("nobody", "x")
 
@@ -340,15 +344,6 @@ async def test_an_expired_pause_stays_while_its_pool_is_down(
     assert (await world.row("b1")).pause_reason == "daily loss"  # kept, tried next pass
     await world.pools.open("p1", url)
     assert await world.risk.expire_pauses() == ["b1"]
-
-
-async def test_monitor_status_counts_the_users_bots(world: World) -> None:
-    assert await world.risk.monitor_status(world.alice) == (False, 0)
-    await world.add_bot("b1")
-    await world.add_bot("b2", observed_state="running")
-    await world.add_bot("b3", user_id=world.bob)
-    assert await world.risk.monitor_status(world.alice) == (True, 2)
-    assert await world.risk.monitor_status(world.bob) == (False, 1)
 
 
 # -- the real thing ------------------------------------------------------------------------------

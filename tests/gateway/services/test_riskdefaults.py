@@ -210,7 +210,7 @@ def test_stoploss_is_linear_and_monotonic(low: float, high: float) -> None:
 
 def test_default_overrides() -> None:
     overrides = freqtrade_overrides(
-        rd.default_settings(), rd.default_features(None, None), paused=False
+        rd.default_settings(), rd.default_features(None, None), paused=False, ladder=True
     )
     assert overrides == {
         "stoploss": -0.11,
@@ -218,7 +218,12 @@ def test_default_overrides() -> None:
         "trailing_stop_positive": 0.015,
         "trailing_stop_positive_offset": 0.03,
         "trailing_only_offset_is_reached": True,
-        "minimal_roi": {"0": 0.02},
+        "minimal_roi": {"0": 0.1},
+        "position_adjustment_enable": True,
+        "take_profit_ladder": [
+            {"profit": 0.02, "exit_share": 0.25},
+            {"profit": 0.05, "exit_share": 0.5},
+        ],
     }
 
 
@@ -227,12 +232,27 @@ def test_overrides_follow_the_switches() -> None:
     features["trailingStop"]["enabled"] = False
     features["takeProfitLevels"]["enabled"] = False
     settings = {**rd.default_settings(), "riskLevel": 100, "enabled": False}
-    assert freqtrade_overrides(settings, features, paused=True) == {
+    assert freqtrade_overrides(settings, features, paused=True, ladder=True) == {
         "stoploss": -0.2, "trailing_stop": False, "initial_state": "paused"
     }  # fmt: skip
     features["takeProfitLevels"].update(enabled=True, mode="single", levels=[
         {"percentage": 7.5, "exitPercent": 100}, {"percentage": 3, "exitPercent": 50}
     ])  # fmt: skip
-    assert freqtrade_overrides(settings, features, paused=False)["minimal_roi"] == {"0": 0.075}
+    single = freqtrade_overrides(settings, features, paused=False, ladder=True)
+    assert single["minimal_roi"] == {"0": 0.075}  # single: the first level, whole
+    assert "position_adjustment_enable" not in single and "take_profit_ladder" not in single
+    features["takeProfitLevels"]["mode"] = "ladder"  # sorted: 3 % sells half, 7.5 % the rest
+    ladder = freqtrade_overrides(settings, features, paused=False, ladder=True)
+    assert ladder["minimal_roi"] == {"0": 0.075}
+    assert ladder["position_adjustment_enable"] is True
+    assert ladder["take_profit_ladder"] == [{"profit": 0.03, "exit_share": 0.5}]
+    # A strategy without TakeProfitLadder: the top level closes, no position adjustment.
+    assert freqtrade_overrides(settings, features, paused=False, ladder=False) == {
+        "stoploss": -0.2, "trailing_stop": False, "minimal_roi": {"0": 0.075}
+    }  # fmt: skip
+    features["takeProfitLevels"]["levels"] = [{"percentage": 4, "exitPercent": 30}]
+    assert freqtrade_overrides(settings, features, paused=False, ladder=True)["minimal_roi"] == {
+        "0": 0.04
+    }
     features["takeProfitLevels"]["levels"] = []
-    assert "minimal_roi" not in freqtrade_overrides(settings, features, paused=False)
+    assert "minimal_roi" not in freqtrade_overrides(settings, features, paused=False, ladder=True)
