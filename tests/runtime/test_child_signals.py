@@ -23,15 +23,19 @@ except (BrokenPipeError, ConnectionResetError):
 """
 
 
-def test_writing_to_a_closed_peer_is_an_error_not_a_death() -> None:
-    out = subprocess.run(
-        [sys.executable, "-c", WRITE_TO_CLOSED_PEER],
+def _run(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code],
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def test_writing_to_a_closed_peer_is_an_error_not_a_death() -> None:
+    out = _run(WRITE_TO_CLOSED_PEER)
     # Killed by SIGPIPE the return code would be -13 (what the pool saw under load).
     assert out.returncode == 0, (out.returncode, out.stderr)
     assert "broken pipe handled" in out.stdout
@@ -51,14 +55,7 @@ print("carried on")
 
 
 def test_sigusr2_writes_every_threads_stack_and_the_bot_carries_on() -> None:
-    out = subprocess.run(
-        [sys.executable, "-c", DUMP_ON_SIGUSR2],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    out = _run(DUMP_ON_SIGUSR2)
     assert out.returncode == 0, (out.returncode, out.stderr)
     assert "carried on" in out.stdout
     # faulthandler: the sleeping helper thread and the current (main) thread, with frames.

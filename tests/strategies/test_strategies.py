@@ -18,7 +18,8 @@ STRATEGY_DIR = Path(__file__).resolve().parents[2] / "strategies"
 NOW = LISTED_AT_MS + 300 * 86_400_000 + 5 * 3_600_000 + 17 * 60_000
 
 
-def load(name: str, user_data: Path) -> Any:
+def load(name: str, user_data: Path, **extra: Any) -> Any:
+    """The strategy as FreqTrade's resolver loads it for a dry-run bot (`extra` config keys)."""
     config = {
         "strategy": name,
         "strategy_path": str(STRATEGY_DIR),
@@ -33,7 +34,7 @@ def load(name: str, user_data: Path) -> Any:
         "exit_pricing": {},
         "pairlists": [{"method": "StaticPairList"}],
     }
-    return StrategyResolver.load_strategy(config)
+    return StrategyResolver.load_strategy(config | extra)
 
 
 def sandbox_candles(symbol: str, timeframe: str, count: int = 1000) -> pd.DataFrame:

@@ -7,33 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from freqtrade.enums import RunMode
 from freqtrade.persistence import LocalTrade, Order
-from freqtrade.resolvers import StrategyResolver
 
 from strategies.take_profit_ladder import CONFIG_KEY, Rung, ladder_from_config
+from tests.strategies.test_strategies import load
 
-STRATEGY_DIR = Path(__file__).resolve().parents[2] / "strategies"
 LADDER = [{"profit": 0.05, "exit_share": 0.5}, {"profit": 0.02, "exit_share": 0.25}]
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-
-
-def load(name: str, user_data: Path, **config: Any) -> Any:
-    base = {
-        "strategy": name,
-        "strategy_path": str(STRATEGY_DIR),
-        "user_data_dir": user_data,
-        "runmode": RunMode.DRY_RUN,
-        "dry_run": True,
-        "stake_currency": "USDT",
-        "stake_amount": 100,
-        "max_open_trades": 3,
-        "exchange": {"name": "binance", "pair_whitelist": ["BTC/USDT"]},
-        "entry_pricing": {},
-        "exit_pricing": {},
-        "pairlists": [{"method": "StaticPairList"}],
-    }
-    return StrategyResolver.load_strategy(base | config)
 
 
 def order(side: str, amount: float, *, is_open: bool = False) -> Order:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ import pytest
 from gateway.services.common import utcnow
 from gateway.services.monitor import DailyLoss, TradeMonitor, daily_loss, next_midnight
 from tests.fixtures.pools import running_pool
-from tests.gateway.services.test_risk import STRATEGY, World, _show_config, _world
+from tests.gateway.services.riskworld import STRATEGY, World, make_world, show_config
 from tests.helpers import async_wait_until
 from tests.runtime.botapi import bot_get, bot_post
 
@@ -41,14 +40,6 @@ def test_next_midnight_is_utc() -> None:
     assert next_midnight(now) == datetime(2026, 11, 27, tzinfo=UTC)
 
 
-@pytest.fixture
-async def world(db_url: str) -> AsyncIterator[World]:
-    made = await _world(db_url)
-    yield made
-    await made.api.close()
-    await made.db.close()
-
-
 async def test_status_is_active_only_after_a_recent_pass(world: World) -> None:
     clock = {"now": utcnow()}
     monitor = TradeMonitor(
@@ -74,7 +65,7 @@ async def _round_trip(bot: dict[str, Any], pair: str) -> None:
 async def test_a_real_bot_over_its_daily_loss_is_paused_and_closed(
     tmp_path: Path, sandbox_url: str
 ) -> None:
-    world = await _world(f"sqlite+aiosqlite:///{tmp_path / 'gateway.sqlite3'}")
+    world = await make_world(f"sqlite+aiosqlite:///{tmp_path / 'gateway.sqlite3'}")
     monitor = TradeMonitor(bots=world.store, risk=world.risk, api=world.api, clock=utcnow,
                            interval=60, timeout=10, concurrency=4)  # fmt: skip
     try:
@@ -112,7 +103,7 @@ async def test_a_real_bot_over_its_daily_loss_is_paused_and_closed(
             await bot_post(view, "forceenter", {"pair": "ETH/USDT"})  # one trade left open
 
             assert await monitor.check_all() == ["loser"]
-            config = await _show_config(world, "loser")
+            config = await show_config(world, "loser")
             assert config["state"] == "paused"
             row = await world.row("loser")
             assert row.pause_reason == "daily loss"

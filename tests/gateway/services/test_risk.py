@@ -10,113 +10,26 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestServer
-from sqlalchemy import insert, select
 
-from gateway.db.database import Database
-from gateway.db.tables import bot_settings, pools
 from gateway.errors import Forbidden, NotFound, Unavailable
-from gateway.services.botapi import BotApiClient
-from gateway.services.botstore import BotRecord, BotStore
+from gateway.services.botstore import BotRecord
 from gateway.services.common import utcnow
-from gateway.services.risk import RiskSettingsService
-from gateway.services.users import UserStore
 from runtime.rpc.app import create_app as create_pool_app
 from runtime.rpc.client import PoolClient
 from runtime.settings import PoolSettings
 from tests.fixtures.pools import POOL_TOKEN, running_pool
+from tests.gateway.services.riskworld import STRATEGY, World, make_world, show_config
 from tests.helpers import async_wait_until, free_port
 from tests.runtime.fakes import FakeLauncher
 
-STRATEGY = "SafeDefaultStrategy"  # bundled, so it sells at take-profit ladder rungs
 ServerFactory = Callable[..., Awaitable[TestServer]]
-
-
-@dataclass
-class Pools:
-    """The one method the service needs of the pool directory, over real PoolClients."""
-
-    clients: dict[str, PoolClient] = field(default_factory=dict)
-
-    def client(self, pool_id: str) -> PoolClient:
-        if pool_id not in self.clients:
-            raise Unavailable(f"Pool {pool_id} is unknown", "POOL_UNAVAILABLE")
-        return self.clients[pool_id]
-
-    async def open(self, pool_id: str, url: str, token: str = POOL_TOKEN) -> PoolClient:
-        client = await PoolClient(url, token, timeout=30).__aenter__()
-        self.clients[pool_id] = client
-        return client
-
-    async def close(self) -> None:
-        for client in self.clients.values():
-            await client.close()
-
-
-@dataclass
-class World:
-    db: Database
-    store: BotStore
-    pools: Pools
-    api: BotApiClient
-    risk: RiskSettingsService
-    alice: str
-    bob: str
-
-    async def add_pool(self, pool_id: str, url: str) -> None:
-        now = utcnow()
-        async with self.db.engine.begin() as conn:
-            await conn.execute(
-                insert(pools).values(
-                    id=pool_id, control_url=url, capacity=5, source="settings",
-                    created_at=now, updated_at=now,
-                )
-            )  # fmt: skip
-
-    async def add_bot(
-        self, bot_id: str, user_id: str | None = None, pool_id: str | None = None, **extra: Any
-    ) -> BotRecord:
-        values: dict[str, Any] = {
-            "id": bot_id, "user_id": user_id or self.alice, "pool_id": pool_id,
-            "strategy": STRATEGY, "exchange": "binance", "stake_currency": "USDT",
-            "stake_amount": "unlimited", "max_open_trades": 3, "timeframe": "5m",
-            "pairs": ["BTC/USDT"], "dry_run": True, "wallet_cents": 100_000,
-            "desired_state": "running",
-        }  # fmt: skip
-        return await self.store.create(**{**values, **extra})
-
-    async def row(self, bot_id: str) -> Any:
-        async with self.db.engine.connect() as conn:
-            query = select(bot_settings).where(bot_settings.c.bot_id == bot_id)
-            return (await conn.execute(query)).first()
-
-
-async def _world(url: str) -> World:
-    db = Database(url)
-    await db.upgrade()
-    users = UserStore(db)
-    alice = await users.create(email="alice@example.com", username="alice", password_hash=None)
-    bob = await users.create(email="bob@example.com", username="bob", password_hash=None)
-    store = BotStore(db)
-    directory = Pools()
-    api = BotApiClient(timeout=10)
-    risk = RiskSettingsService(db, utcnow, bots=store, pools=directory, api=api)
-    return World(db, store, directory, api, risk, alice.id, bob.id)
-
-
-@pytest.fixture
-async def world(db_url: str) -> AsyncIterator[World]:
-    made = await _world(db_url)
-    yield made
-    await made.pools.close()
-    await made.api.close()
-    await made.db.close()
 
 
 def _pool_settings(data_dir: Path, pool_id: str) -> PoolSettings:
@@ -349,15 +262,9 @@ async def test_an_expired_pause_stays_while_its_pool_is_down(
 # -- the real thing ------------------------------------------------------------------------------
 
 
-async def _show_config(world: World, bot_id: str) -> dict[str, Any]:
-    record = await world.store.find(bot_id)
-    assert record is not None and record.endpoint is not None
-    return dict(await world.api.get_json(record.endpoint, "/api/v1/show_config"))
-
-
 @pytest.mark.e2e
 async def test_settings_reach_a_real_freqtrade_bot(tmp_path: Path, sandbox_url: str) -> None:
-    world = await _world(f"sqlite+aiosqlite:///{tmp_path / 'gateway.sqlite3'}")
+    world = await make_world(f"sqlite+aiosqlite:///{tmp_path / 'gateway.sqlite3'}")
     try:
         with running_pool(tmp_path / "pool", sandbox_url, pool_id="p1", capacity=2) as running:
             client = await world.pools.open("p1", running.url)
@@ -365,7 +272,7 @@ async def test_settings_reach_a_real_freqtrade_bot(tmp_path: Path, sandbox_url: 
             await _place(world, client, "real-1")
             view = await client.wait_for_state("real-1", "running", 120)
             await world.store.record_seen("real-1", view)
-            config = await _show_config(world, "real-1")
+            config = await show_config(world, "real-1")
             assert config["trailing_stop_positive"] == 0.015 and config["stoploss"] == -0.11
             first_pid = view["pid"]
 
@@ -386,7 +293,7 @@ async def test_settings_reach_a_real_freqtrade_bot(tmp_path: Path, sandbox_url: 
                 if view["state"] != "running":
                     return None
                 await world.store.record_seen("real-1", view)
-                shown = await _show_config(world, "real-1")
+                shown = await show_config(world, "real-1")
                 return shown if shown["trailing_stop_positive"] == 0.02 else None
 
             config = await async_wait_until(restarted, timeout=120, what="restart with new config")
@@ -400,11 +307,11 @@ async def test_settings_reach_a_real_freqtrade_bot(tmp_path: Path, sandbox_url: 
             # pool's spec records it, so a crash restart would bring the bot back paused.
             pid = (await client.bot_status("real-1"))["pid"]
             await world.risk.update_settings(world.alice, "real-1", {"enabled": False})
-            assert (await _show_config(world, "real-1"))["state"] == "paused"
+            assert (await show_config(world, "real-1"))["state"] == "paused"
             spec = (await client.bot_status("real-1"))["spec"]["config_overrides"]
             assert spec["initial_state"] == "paused"
             await world.risk.resume(world.alice, "real-1")
-            assert (await _show_config(world, "real-1"))["state"] == "running"
+            assert (await show_config(world, "real-1"))["state"] == "running"
             assert (
                 "initial_state"
                 not in (await client.bot_status("real-1"))["spec"]["config_overrides"]
@@ -412,10 +319,10 @@ async def test_settings_reach_a_real_freqtrade_bot(tmp_path: Path, sandbox_url: 
 
             # A timed pause (a protection's) runs out: the loop's pass resumes the bot.
             await world.risk.pause("real-1", "daily loss", utcnow() + timedelta(seconds=0.5))
-            assert (await _show_config(world, "real-1"))["state"] == "paused"
+            assert (await show_config(world, "real-1"))["state"] == "paused"
             await asyncio.sleep(0.6)
             assert await world.risk.expire_pauses() == ["real-1"]
-            assert (await _show_config(world, "real-1"))["state"] == "running"
+            assert (await show_config(world, "real-1"))["state"] == "running"
             assert (await client.bot_status("real-1"))["pid"] == pid
     finally:
         await world.pools.close()

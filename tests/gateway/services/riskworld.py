@@ -1,0 +1,99 @@
+"""A risk-settings world for service tests: a database with Alice and Bob, their bots and pools."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from gateway.db.database import Database
+from gateway.db.tables import bot_settings, pools
+from gateway.errors import Unavailable
+from gateway.services.botapi import BotApiClient
+from gateway.services.botstore import BotRecord, BotStore
+from gateway.services.common import utcnow
+from gateway.services.risk import RiskSettingsService
+from gateway.services.users import UserStore
+from runtime.rpc.client import PoolClient
+from tests.fixtures.pools import POOL_TOKEN
+
+STRATEGY = "SafeDefaultStrategy"  # bundled, so it sells at take-profit ladder rungs
+
+
+@dataclass
+class Pools:
+    """The one method the service needs of the pool directory, over real PoolClients."""
+
+    clients: dict[str, PoolClient] = field(default_factory=dict)
+
+    def client(self, pool_id: str) -> PoolClient:
+        if pool_id not in self.clients:
+            raise Unavailable(f"Pool {pool_id} is unknown", "POOL_UNAVAILABLE")
+        return self.clients[pool_id]
+
+    async def open(self, pool_id: str, url: str, token: str = POOL_TOKEN) -> PoolClient:
+        client = await PoolClient(url, token, timeout=30).__aenter__()
+        self.clients[pool_id] = client
+        return client
+
+    async def close(self) -> None:
+        for client in self.clients.values():
+            await client.close()
+
+
+@dataclass
+class World:
+    db: Database
+    store: BotStore
+    pools: Pools
+    api: BotApiClient
+    risk: RiskSettingsService
+    alice: str
+    bob: str
+
+    async def add_pool(self, pool_id: str, url: str) -> None:
+        now = utcnow()
+        async with self.db.engine.begin() as conn:
+            await conn.execute(
+                insert(pools).values(
+                    id=pool_id, control_url=url, capacity=5, source="settings",
+                    created_at=now, updated_at=now,
+                )
+            )  # fmt: skip
+
+    async def add_bot(
+        self, bot_id: str, user_id: str | None = None, pool_id: str | None = None, **extra: Any
+    ) -> BotRecord:
+        values: dict[str, Any] = {
+            "id": bot_id, "user_id": user_id or self.alice, "pool_id": pool_id,
+            "strategy": STRATEGY, "exchange": "binance", "stake_currency": "USDT",
+            "stake_amount": "unlimited", "max_open_trades": 3, "timeframe": "5m",
+            "pairs": ["BTC/USDT"], "dry_run": True, "wallet_cents": 100_000,
+            "desired_state": "running",
+        }  # fmt: skip
+        return await self.store.create(**{**values, **extra})
+
+    async def row(self, bot_id: str) -> Any:
+        async with self.db.engine.connect() as conn:
+            query = select(bot_settings).where(bot_settings.c.bot_id == bot_id)
+            return (await conn.execute(query)).first()
+
+
+async def make_world(url: str) -> World:
+    db = Database(url)
+    await db.upgrade()
+    users = UserStore(db)
+    alice = await users.create(email="alice@example.com", username="alice", password_hash=None)
+    bob = await users.create(email="bob@example.com", username="bob", password_hash=None)
+    store = BotStore(db)
+    directory = Pools()
+    api = BotApiClient(timeout=10)
+    risk = RiskSettingsService(db, utcnow, bots=store, pools=directory, api=api)
+    return World(db, store, directory, api, risk, alice.id, bob.id)
+
+
+async def show_config(world: World, bot_id: str) -> dict[str, Any]:
+    record = await world.store.find(bot_id)
+    assert record is not None and record.endpoint is not None
+    return dict(await world.api.get_json(record.endpoint, "/api/v1/show_config"))
