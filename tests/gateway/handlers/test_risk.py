@@ -170,6 +170,14 @@ async def test_r7_resume_and_r8_monitor(client: AppClient) -> None:
     body = await _json(
         await client.get("/api/freqtrade/trade-monitor/status", headers=alice.auth), 200
     )
+    # The tests' gateway runs no trade-monitor loop (interval 0): nothing watches the bots.
+    assert body == {"success": True, "data": {"running": False, "botCount": 2}}
+    monitor = client.app[SERVICES].monitor
+    monitor.interval = 60.0  # as the loop would: on, and one pass done just now
+    assert await monitor.check_all() == []
+    body = await _json(
+        await client.get("/api/freqtrade/trade-monitor/status", headers=alice.auth), 200
+    )
     assert body == {"success": True, "data": {"running": True, "botCount": 2}}
 
     off = {"enabled": False}
