@@ -150,9 +150,12 @@ class TradeMonitor:
         )
         try:
             await self.risk.pause(record.id, PAUSE_REASON, until)
-            if protection.get("closePositions"):
-                await self.api.post_json(endpoint, "/api/v1/forceexit", {"tradeid": "all"})
         except ApiError as exc:
             logger.warning("bot %s: daily loss pause not applied yet: %s", record.id, exc)
             return None
+        if protection.get("closePositions"):
+            try:
+                await self.api.post_json(endpoint, "/api/v1/forceexit", {"tradeid": "all"})
+            except ApiError as exc:  # paused all the same: no new entries
+                logger.warning("bot %s paused, open trades not closed: %s", record.id, exc)
         return record.id
