@@ -204,6 +204,7 @@ def run(args: argparse.Namespace) -> int:
             "CRYPTOPILOT_ENV": "demo",
             "CRYPTOPILOT_DATABASE_URL": database_url,
             "CRYPTOPILOT_POOLS": f"demo={control}",
+            "CRYPTOPILOT_MARKET_URL": sandbox_url,
         }
         subprocess.run(  # noqa: S603 (our own interpreter and arguments)
             [*cli, "user", "create", "--email", DEMO_EMAIL, "--password", DEMO_PASSWORD],

@@ -104,7 +104,14 @@ class Settings:
         "checks; 0 = on demand only",
     )
     trade_monitor_interval: float = _setting(
-        60.0, "Seconds between daily loss checks of every running bot (R8's monitor); 0 = off"
+        60.0,
+        "Seconds between emergency stop and daily loss checks of every running bot (R8's "
+        "monitor); 0 = off",
+    )
+    market_url: str = _setting(
+        "",
+        "Base URL of the exchange the pools' bots trade on (the sandbox's), read for BTC's price "
+        "by emergency stops; empty = the BTC trigger is off",
     )
     bot_timeout: float = _setting(3.0, "Seconds one bot's REST API may take inside an aggregation")
     bot_concurrency: int = _setting(16, "Most bots one aggregation calls at the same time")

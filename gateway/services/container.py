@@ -17,7 +17,9 @@ from gateway.services.botapi import BotApiClient
 from gateway.services.bots import BotService
 from gateway.services.botstore import BotStore
 from gateway.services.common import Clock, utcnow
+from gateway.services.emergency import EmergencyWatch
 from gateway.services.funding import FundingService
+from gateway.services.marketdata import PriceHistory
 from gateway.services.money import to_cents
 from gateway.services.monitor import TradeMonitor
 from gateway.services.notifications import NotificationStore
@@ -61,12 +63,15 @@ class Services:
     snapshots: SnapshotStore
     trades: TradeHistory
     stream: StreamHub
+    prices: PriceHistory | None
 
     async def close(self) -> None:
-        """Release what holds sockets: the SSE hub, pool clients and the bot API session."""
+        """Release what holds sockets: SSE hub, pool clients, bot API and market sessions."""
         await self.stream.close()
         await self.pools.close()
         await self.bot_api.close()
+        if self.prices is not None:
+            await self.prices.close()
 
 
 def build_mailer(settings: Settings) -> Mailer:
@@ -178,6 +183,15 @@ def build_trading(settings: Settings, db: Database, clock: Clock) -> dict[str, A
         interval=settings.stream_interval,
         ping_interval=settings.stream_ping_interval,
     )
+    snapshots = SnapshotStore(
+        db,
+        clock,
+        portfolio=portfolio,
+        bot_store=bot_store,
+        interval=settings.snapshot_interval,
+        recent=stream.latest,
+    )
+    prices = PriceHistory(settings.market_url) if settings.market_url else None
     return {
         "wallet": wallet,
         "bot_store": bot_store,
@@ -195,16 +209,13 @@ def build_trading(settings: Settings, db: Database, clock: Clock) -> dict[str, A
             interval=settings.trade_monitor_interval,
             timeout=settings.bot_timeout,
             concurrency=settings.bot_concurrency,
+            emergency=EmergencyWatch(
+                snapshots=snapshots, prices=prices, snapshot_interval=settings.snapshot_interval
+            ),
         ),
         "portfolio": portfolio,
-        "snapshots": SnapshotStore(
-            db,
-            clock,
-            portfolio=portfolio,
-            bot_store=bot_store,
-            interval=settings.snapshot_interval,
-            recent=stream.latest,
-        ),
+        "snapshots": snapshots,
         "stream": stream,
         "trades": TradeHistory(db),
+        "prices": prices,
     }

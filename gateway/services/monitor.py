@@ -1,4 +1,4 @@
-"""The trade monitor: daily loss protection for every running bot (R8 reports it).
+"""The trade monitor: emergency stops and daily loss protection of every running bot (R8).
 
 Every `trade_monitor_interval` seconds each running, unpaused bot whose
 `dailyLossProtection` is enabled is asked for FreqTrade's own `/api/v1/daily?timescale=1`
@@ -9,6 +9,11 @@ the bot is paused with reason "daily loss" (RiskSettingsService.pause: FreqTrade
 state, kept across restarts): until the next UTC midnight for `pauseUntil: "nextDay"` (the
 pause-expiry loop lifts it), until R7 for `"manual"`. With `closePositions` its open trades
 are force-exited too. A bot that does not answer is skipped until the next pass.
+
+The same pass first asks `EmergencyWatch` (gateway/services/emergency.py) which bots'
+`emergencyStop` fired (BTC crash, portfolio drop): those are paused with reason "emergency
+stop" for `pauseDurationHours` (0 = until R7), their trades force-exited with
+`closeAllPositions`, and skip the daily check.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from gateway.errors import ApiError
 from gateway.services.botapi import BotApiClient
 from gateway.services.botstore import BotRecord, BotStore
 from gateway.services.common import Clock
+from gateway.services.emergency import PAUSE_REASON as EMERGENCY_REASON
+from gateway.services.emergency import Emergency, EmergencyWatch
 from gateway.services.risk import BotRisk, RiskSettingsService
 
 logger = logging.getLogger(__name__)
@@ -64,7 +71,7 @@ def next_midnight(now: datetime) -> datetime:
 
 
 class TradeMonitor:
-    """Runs the daily loss checks; remembers when its last pass ended for R8."""
+    """Runs the emergency and daily loss checks; remembers when its last pass ended for R8."""
 
     def __init__(
         self,
@@ -76,6 +83,7 @@ class TradeMonitor:
         interval: float,
         timeout: float,
         concurrency: int,
+        emergency: EmergencyWatch | None = None,
     ) -> None:
         self.bots = bots
         self.risk = risk
@@ -84,6 +92,7 @@ class TradeMonitor:
         self.interval = interval
         self.timeout = timeout
         self.concurrency = max(1, concurrency)
+        self.emergency = emergency
         self.last_pass: datetime | None = None
 
     @property
@@ -100,7 +109,7 @@ class TradeMonitor:
         return self.active and watched, len(records)
 
     async def check_all(self) -> list[str]:
-        """One pass over every running bot; the ids of the bots paused by it."""
+        """One pass over every running, unpaused bot; the ids of the bots paused by it."""
         now = self.clock()
         records = [
             r
@@ -108,11 +117,16 @@ class TradeMonitor:
             if r.desired_state == "running" and r.endpoint is not None
         ]
         risks = await self.risk.load_many([r.id for r in records])
+        live = [(r, risks[r.id]) for r in records if not risks[r.id].paused(now)]
+        paused: list[str] = []
+        fired = await self.emergency.fired(live, now) if self.emergency is not None else {}
+        for record, risk in live:
+            if record.id in fired and await self._emergency_stop(record, risk, now, fired):
+                paused.append(record.id)
         watched = [
-            (record, risks[record.id])
-            for record in records
-            if risks[record.id].features["dailyLossProtection"]["enabled"]
-            and not risks[record.id].paused(now)
+            (record, risk)
+            for record, risk in live
+            if record.id not in fired and risk.features["dailyLossProtection"]["enabled"]
         ]
         limit = asyncio.Semaphore(self.concurrency)
 
@@ -120,9 +134,26 @@ class TradeMonitor:
             async with limit:
                 return await self._check(record, risk, now)
 
-        paused = await asyncio.gather(*(one(record, risk) for record, risk in watched))
+        daily = await asyncio.gather(*(one(record, risk) for record, risk in watched))
+        paused.extend(bot_id for bot_id in daily if bot_id is not None)
         self.last_pass = self.clock()
-        return [bot_id for bot_id in paused if bot_id is not None]
+        return paused
+
+    async def _emergency_stop(
+        self, record: BotRecord, risk: BotRisk, now: datetime, fired: dict[str, Emergency]
+    ) -> bool:
+        actions = risk.features["emergencyStop"]["actions"]
+        hours = float(actions["pauseDurationHours"])
+        until = now + timedelta(hours=hours) if hours > 0 else None
+        logger.warning(
+            "bot %s: emergency stop, %s: paused until %s",
+            record.id,
+            fired[record.id],
+            until.isoformat() if until else "resumed",
+        )
+        return await self._hold(
+            record, EMERGENCY_REASON, until, close=bool(actions["closeAllPositions"])
+        )
 
     async def _check(self, record: BotRecord, risk: BotRisk, now: datetime) -> str | None:
         protection = risk.features["dailyLossProtection"]
@@ -148,14 +179,24 @@ class TradeMonitor:
             protection["maxDailyLossPercent"],
             until.isoformat() if until else "resumed",
         )
+        held = await self._hold(
+            record, PAUSE_REASON, until, close=bool(protection.get("closePositions"))
+        )
+        return record.id if held else None
+
+    async def _hold(
+        self, record: BotRecord, reason: str, until: datetime | None, *, close: bool
+    ) -> bool:
+        """Pause the bot (`reason`, until `until` or R7) and, with `close`, exit its trades."""
         try:
-            await self.risk.pause(record.id, PAUSE_REASON, until)
+            await self.risk.pause(record.id, reason, until)
         except ApiError as exc:
-            logger.warning("bot %s: daily loss pause not applied yet: %s", record.id, exc)
-            return None
-        if protection.get("closePositions"):
+            logger.warning("bot %s: %s pause not applied yet: %s", record.id, reason, exc)
+            return False
+        if close:
+            assert record.endpoint is not None  # noqa: S101 - check_all keeps placed bots only
             try:
-                await self.api.post_json(endpoint, "/api/v1/forceexit", {"tradeid": "all"})
+                await self.api.post_json(record.endpoint, "/api/v1/forceexit", {"tradeid": "all"})
             except ApiError as exc:  # paused all the same: no new entries
                 logger.warning("bot %s paused, open trades not closed: %s", record.id, exc)
-        return record.id
+        return True

@@ -108,7 +108,7 @@ class SnapshotStore:
             return {}
         widest = max(charts, key=lambda c: c.span)
         start, _ = window(widest, now)
-        found = await self._between(user_id, start)
+        found = await self.since(user_id, start)
         result = {}
         for chart in charts:
             chart_start, _ = window(chart, now)
@@ -187,7 +187,8 @@ class SnapshotStore:
             logger.info("downsampled snapshots: %d removed, %d hours kept", len(doomed), len(kept))
         return len(doomed)
 
-    async def _between(self, user_id: str, start: datetime) -> list[Snapshot]:
+    async def since(self, user_id: str, start: datetime) -> list[Snapshot]:
+        """The user's snapshots taken at or after `start`, oldest first."""
         query = (
             select(*_COLUMNS)
             .where(snapshots_table.c.user_id == user_id, snapshots_table.c.at >= start)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from gateway.services.common import utcnow
+from gateway.services.emergency import EmergencyWatch
+from gateway.services.marketdata import PriceHistory
 from gateway.services.monitor import DailyLoss, TradeMonitor, daily_loss, next_midnight
+from gateway.services.portfolio import BotHoldings, Portfolio
+from gateway.services.snapshots import SnapshotStore
 from tests.fixtures.pools import running_pool
 from tests.gateway.services.riskworld import STRATEGY, World, make_world, show_config
 from tests.helpers import async_wait_until
@@ -118,6 +122,73 @@ async def test_a_real_bot_over_its_daily_loss_is_paused_and_closed(
             spec = (await client.bot_status("loser"))["spec"]["config_overrides"]
             assert spec["initial_state"] == "paused"  # a restart keeps the pause
     finally:
+        await world.pools.close()
+        await world.api.close()
+        await world.db.close()
+
+
+@pytest.mark.e2e
+async def test_a_real_bot_is_stopped_by_a_portfolio_drop_once(
+    tmp_path: Path, sandbox_url: str
+) -> None:
+    world = await make_world(f"sqlite+aiosqlite:///{tmp_path / 'gateway.sqlite3'}")
+    snapshots = SnapshotStore(world.db, utcnow)
+    prices = PriceHistory(sandbox_url)
+    watch = EmergencyWatch(snapshots=snapshots, prices=prices, snapshot_interval=30)
+    monitor = TradeMonitor(bots=world.store, risk=world.risk, api=world.api, clock=utcnow,
+                           interval=60, timeout=10, concurrency=4, emergency=watch)  # fmt: skip
+    try:
+        with running_pool(tmp_path / "pool", sandbox_url, pool_id="p1", capacity=2) as running:
+            client = await world.pools.open("p1", running.url)
+            await world.add_pool("p1", running.url)
+            await world.add_bot("crash", pool_id="p1", pairs=["BTC/USDT"])
+            overrides = await world.risk.config_overrides("crash", STRATEGY)
+            overrides["force_entry_enable"] = True
+            await client.add_bot({
+                "bot_id": "crash", "owner": world.alice, "strategy": STRATEGY,
+                "pairs": ["BTC/USDT"], "stake_currency": "USDT",
+                "dry_run_wallet": 1000, "config_overrides": overrides,
+            })  # fmt: skip
+            view = await client.wait_for_state("crash", "running", 120)
+            await world.store.record_seen("crash", view)
+            await world.risk.save_features(world.alice, "crash", {
+                "dailyLossProtection": {"enabled": False},
+                "emergencyStop": {
+                    "enabled": True,
+                    # BTC is read from the sandbox on every pass, but cannot fall 100 %.
+                    "triggers": {"btcDropPercent": 100, "portfolioDropPercent": 10},
+                    "actions": {"closeAllPositions": True, "pauseDurationHours": 2},
+                },
+            })  # fmt: skip
+            await bot_post(view, "forceenter", {"pair": "BTC/USDT"})
+
+            async def has_trade() -> bool:
+                return len(await bot_get(view, "status")) == 1
+
+            await async_wait_until(has_trade, timeout=30, interval=0.5, what="a trade")
+            assert await monitor.check_all() == []  # no snapshots yet
+
+            for pnl in (5_000, -15_000):  # 19 % below the peak: (5_000 + 15_000) / 105_000
+                holdings = [BotHoldings("crash", [], 100_000 + pnl, 100_000, 0)]
+                await snapshots.record(Portfolio(world.alice, utcnow(), holdings))
+            assert await monitor.check_all() == ["crash"]
+            config = await show_config(world, "crash")
+            assert config["state"] == "paused"
+            row = await world.row("crash")
+            assert row.pause_reason == "emergency stop"
+            until = row.paused_until.replace(tzinfo=UTC)
+            assert abs(until - (utcnow() + timedelta(hours=2))) < timedelta(minutes=1)
+
+            async def all_closed() -> bool:
+                return bool(await bot_get(view, "status") == [])
+
+            await async_wait_until(all_closed, timeout=30, interval=0.5, what="positions closed")
+            assert await monitor.check_all() == []  # paused: not checked again
+            await world.risk.resume(world.alice, "crash")
+            assert (await show_config(world, "crash"))["state"] == "running"
+            assert await monitor.check_all() == []  # the drop came before the resume
+    finally:
+        await prices.close()
         await world.pools.close()
         await world.api.close()
         await world.db.close()
