@@ -137,6 +137,13 @@ class TradeMonitor:
         daily = await asyncio.gather(*(one(record, risk) for record, risk in watched))
         paused.extend(bot_id for bot_id in daily if bot_id is not None)
         self.last_pass = self.clock()
+        logger.info(
+            "trade monitor pass: %d bots watched, %d emergency stops, %d paused in %d ms",
+            len(live),
+            len(fired),
+            len(paused),
+            (self.last_pass - now).total_seconds() * 1000,
+        )
         return paused
 
     async def _emergency_stop(
