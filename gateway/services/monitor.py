@@ -121,7 +121,8 @@ class TradeMonitor:
         paused: list[str] = []
         fired = await self.emergency.fired(live, now) if self.emergency is not None else {}
         for record, risk in live:
-            if record.id in fired and await self._emergency_stop(record, risk, now, fired):
+            emergency = fired.get(record.id)
+            if emergency is not None and await self._emergency_stop(record, risk, now, emergency):
                 paused.append(record.id)
         watched = [
             (record, risk)
@@ -147,7 +148,7 @@ class TradeMonitor:
         return paused
 
     async def _emergency_stop(
-        self, record: BotRecord, risk: BotRisk, now: datetime, fired: dict[str, Emergency]
+        self, record: BotRecord, risk: BotRisk, now: datetime, emergency: Emergency
     ) -> bool:
         actions = risk.features["emergencyStop"]["actions"]
         hours = float(actions["pauseDurationHours"])
@@ -155,7 +156,7 @@ class TradeMonitor:
         logger.warning(
             "bot %s: emergency stop, %s: paused until %s",
             record.id,
-            fired[record.id],
+            emergency,
             until.isoformat() if until else "resumed",
         )
         return await self._hold(
