@@ -167,6 +167,8 @@ class Settings:
         ):
             parse_rate(getattr(self, name))
         self.pool_entries()
+        if self.market_url and not self.market_url.startswith(("http://", "https://")):
+            raise SettingsError(f"market URL {self.market_url!r} is not http(s)://HOST:PORT")
         if self.is_production:
             if self.jwt_secret == DEFAULT_JWT_SECRET or len(self.jwt_secret) < 32:
                 raise SettingsError(

@@ -39,6 +39,7 @@ def test_defaults_include_the_frontend_origins() -> None:
         {"CRYPTOPILOT_LOG_JSON": "maybe"},
         {"CRYPTOPILOT_ENV": "staging"},
         {"CRYPTOPILOT_RATE_LIMIT_AUTH": "10 per minute"},
+        {"CRYPTOPILOT_MARKET_URL": "127.0.0.1:18070"},
     ],
 )
 def test_malformed_values_are_refused(env: dict[str, str]) -> None:
