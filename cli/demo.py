@@ -169,7 +169,7 @@ def _print_demo(gateway: str, token: str, bots: list[dict[str, Any]], control: s
 
 def run(args: argparse.Namespace) -> int:
     """Start everything, print how to watch it, stop cleanly on Ctrl-C or SIGTERM."""
-    from cli.logsetup import configure_logging
+    from observability.logs import configure_logging
 
     configure_logging("INFO")
     token = secrets.token_urlsafe(24)

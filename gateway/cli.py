@@ -37,9 +37,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_gateway(args: argparse.Namespace) -> int:
     from aiohttp import web
 
-    from cli.logsetup import configure_logging
     from gateway.app import create_app
     from gateway.settings import Settings, SettingsError
+    from observability.logs import configure_logging
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     try:
@@ -56,9 +56,9 @@ def run_gateway(args: argparse.Namespace) -> int:
 
 
 def db_upgrade(args: argparse.Namespace) -> int:
-    from cli.logsetup import configure_logging
     from gateway.db.database import Database
     from gateway.settings import Settings
+    from observability.logs import configure_logging
 
     settings = Settings.from_env()
     configure_logging(settings.log_level, settings.log_json)

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from cli.logsetup import bot_id_var
+from observability.logs import bot_id_var
 from runtime.errors import Conflict
 from runtime.process import ChildProcess, Launcher, LaunchSpec
 from runtime.restart_policy import GiveUp, RestartPolicy

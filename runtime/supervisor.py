@@ -8,7 +8,7 @@ import signal
 
 from aiohttp import web
 
-from cli.logsetup import configure_logging
+from observability.logs import configure_logging
 from runtime.announce import Announcer
 from runtime.rpc.app import create_app
 from runtime.rpc.commands.backup_status import BACKUP

@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     """Serve until interrupted; returns the exit status."""
     from aiohttp import web
 
-    from cli.logsetup import configure_logging
+    from observability.logs import configure_logging
     from sandbox.server import create_app
 
     configure_logging(args.log_level)

@@ -48,9 +48,9 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 
 def adopt_command(args: argparse.Namespace) -> int:
     """Run the adoption (or its dry run); 0 when done, 1 when refused."""
-    from cli.logsetup import configure_logging
     from gateway.errors import ApiError
     from gateway.settings import Settings, SettingsError
+    from observability.logs import configure_logging
 
     try:
         settings = Settings.from_env()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from cli.logsetup import user_id_var
 from gateway.errors import Forbidden
 from gateway.keys import PRINCIPAL, SERVICES
 from gateway.routing import Access, route_of
+from observability.logs import user_id_var
 
 _SCHEMES = ("bearer", "firebase")
 

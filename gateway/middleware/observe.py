@@ -10,9 +10,9 @@ import uuid
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from cli.logsetup import request_id_var, user_id_var
 from gateway.keys import METRICS, REQUEST_ID
 from gateway.routing import route_of
+from observability.logs import request_id_var, user_id_var
 
 logger = logging.getLogger("gateway.access")
 

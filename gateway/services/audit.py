@@ -9,10 +9,10 @@ from enum import StrEnum
 
 from sqlalchemy import func, select
 
-from cli.logsetup import request_id_var
 from gateway.db.database import Database
 from gateway.db.tables import audit_log
 from gateway.services.common import Clock, new_id, utcnow
+from observability.logs import request_id_var
 
 logger = logging.getLogger(__name__)
 

@@ -41,7 +41,7 @@ def restore_command(args: argparse.Namespace) -> int:
     """Restore the bot's database; 0 when done, 1 when refused, 2 on bad settings."""
     import asyncio
 
-    from cli.logsetup import configure_logging
+    from observability.logs import configure_logging
     from runtime.backup.restore import RestoreError, check_target, restore_bot
     from runtime.botconfig import BotPaths
     from runtime.errors import InvalidInput

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from cli.logsetup import (
+from observability.logs import (
     ContextFilter,
     JsonFormatter,
     TextFormatter,
