@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from observability.logs import bot_id_var
 from runtime.errors import Conflict
-from runtime.process import ChildProcess, Launcher, LaunchSpec
+from runtime.launch import LaunchSpec
+from runtime.process import ChildProcess, Launcher
 from runtime.restart_policy import GiveUp, RestartPolicy
 from runtime.states import ALIVE, STARTABLE, State, transition
 

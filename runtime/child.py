@@ -19,10 +19,9 @@ import sys
 import traceback
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from runtime.process import LaunchSpec
+from runtime.launch import LaunchSpec
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,9 @@ import aiohttp
 from runtime.bot import BotHooks, BotProcess
 from runtime.botconfig import BotPaths, check_pairs, check_strategy, write_bot_files
 from runtime.errors import Conflict, NotFound, Unavailable
+from runtime.launch import LaunchSpec
 from runtime.ports import allocate_port
-from runtime.process import Launcher, LaunchSpec, describe_exit
+from runtime.process import Launcher, describe_exit
 from runtime.readiness import api_answers
 from runtime.restart_policy import RestartPolicy
 from runtime.settings import PoolSettings

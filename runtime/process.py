@@ -13,31 +13,16 @@ import multiprocessing
 import os
 import signal
 import time
-from dataclasses import dataclass
 from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
 from typing import Protocol
 
 from runtime import child
+from runtime.launch import LaunchSpec
 
 logger = logging.getLogger(__name__)
 
 WARM_MODULE = "runtime.warm"
-
-
-@dataclass(frozen=True)
-class LaunchSpec:
-    """Everything a bot child needs; pickled to the forkserver, so plain values only."""
-
-    bot_id: str
-    bot_dir: str
-    config_path: str
-    exchange_path: str
-    exchange_url: str
-    pairs: tuple[str, ...]
-    log_path: str
-    stdio_path: str
-    error_path: str
 
 
 class ChildProcess(Protocol):

@@ -6,7 +6,7 @@ import asyncio
 import itertools
 import signal
 
-from runtime.process import LaunchSpec
+from runtime.launch import LaunchSpec
 
 
 class FakeChild:

@@ -9,7 +9,8 @@ import pytest
 
 from runtime.bot import BotHooks, BotProcess
 from runtime.errors import Conflict
-from runtime.process import LaunchSpec, describe_exit
+from runtime.launch import LaunchSpec
+from runtime.process import describe_exit
 from runtime.restart_policy import RestartPolicy
 from runtime.states import State
 from tests.helpers import async_wait_until

@@ -1,0 +1,20 @@
+"""What the supervisor hands a bot's process to start it: shared by the seam and the child."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LaunchSpec:
+    """Everything a bot child needs; pickled to the forkserver, so plain values only."""
+
+    bot_id: str
+    bot_dir: str
+    config_path: str
+    exchange_path: str
+    exchange_url: str
+    pairs: tuple[str, ...]
+    log_path: str
+    stdio_path: str
+    error_path: str
