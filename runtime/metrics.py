@@ -1,39 +1,36 @@
-"""Prometheus view of a pool: bots by state, restarts and memory, read at scrape time."""
+"""Prometheus view of a pool: bots by state, restarts and memory, from a snapshot per scrape."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from prometheus_client.core import CollectorRegistry, CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from runtime.memory import process_memory
 from runtime.states import State
-
-if TYPE_CHECKING:
-    from runtime.pool import Pool
+from runtime.status import PoolSnapshot
 
 
 class PoolCollector(Collector):
-    """Reads the pool's state on each scrape (no counters to keep in sync)."""
+    """Reports one snapshot of the pool (no counters to keep in sync); memory read on collect."""
 
-    def __init__(self, pool: Pool) -> None:
+    def __init__(self, pool: PoolSnapshot) -> None:
         self.pool = pool
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
-        pool_id = self.pool.settings.pool_id
-        bots = self.pool.bots()
+        pool_id = self.pool.pool_id
+        bots = self.pool.bots
         capacity = GaugeMetricFamily(
             "cryptopilot_pool_capacity", "Most bots the pool holds", labels=["pool"]
         )
-        capacity.add_metric([pool_id], self.pool.settings.capacity)
+        capacity.add_metric([pool_id], self.pool.capacity)
         yield capacity
         by_state = GaugeMetricFamily(
             "cryptopilot_pool_bots", "Bots by process state", labels=["pool", "state"]
         )
         for state in State:
-            count = sum(1 for b in bots if b.process.state is state)
+            count = sum(1 for b in bots if b.state is state)
             by_state.add_metric([pool_id, state.value], count)
         yield by_state
         restarts = CounterMetricFamily(
@@ -47,17 +44,16 @@ class PoolCollector(Collector):
             labels=["pool", "bot_id"],
         )
         for bot in bots:
-            bot_id = bot.record.spec.bot_id
-            restarts.add_metric([pool_id, bot_id], bot.process.restarts)
-            memory = process_memory(bot.process.pid)
+            restarts.add_metric([pool_id, bot.bot_id], bot.restarts)
+            memory = process_memory(bot.pid)
             if memory is not None:
-                pss.add_metric([pool_id, bot_id], memory.pss_bytes)
+                pss.add_metric([pool_id, bot.bot_id], memory.pss_bytes)
         yield restarts
         yield pss
 
 
-def registry_for(pool: Pool) -> CollectorRegistry:
-    """A registry holding only this pool's collector (no global state)."""
+def registry_for(pool: PoolSnapshot) -> CollectorRegistry:
+    """A registry holding only this snapshot's collector (no global state)."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(PoolCollector(pool))
     return registry

@@ -1,14 +1,23 @@
 """The pool service: its bots, their ports and folders, serialised changes, status.
 
 Knows nothing about HTTP: the RPC commands are thin wrappers around these methods.
+
+Every change to the bots happens under `_lock`, in steps that leave no await inside a
+half-done change. A command that must wait for a bot's process to stop (stop, restart,
+patch, remove) does it in two steps: under the lock it records the pending `Change` (checked
+by `runtime.states`) and sends SIGTERM; it waits without the lock, so other bots' commands go
+on while that bot answers 409; then it finishes under the lock again. Reads take a snapshot
+under the lock and read /proc in a worker thread, on that snapshot only.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import shutil
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,8 +38,15 @@ from runtime.spec import (
     split_import_database,
     validate_bot_id,
 )
-from runtime.states import ALIVE, STARTABLE, State
-from runtime.status import describe_bot, pool_health
+from runtime.states import ALIVE, CHANGE_CONFLICTS, STARTABLE, Change, State, change
+from runtime.status import (
+    BotSnapshot,
+    CpuProbes,
+    PoolSnapshot,
+    describe_bot,
+    describe_bots,
+    pool_health,
+)
 from runtime.store import ApiCredentials, BotRecord, PoolStore
 
 logger = logging.getLogger(__name__)
@@ -38,16 +54,37 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class ManagedBot:
-    """A bot of this pool: its persisted record, its process, its folder."""
+    """A bot of this pool: its persisted record, its process, its folder, its pending change."""
 
     record: BotRecord
     process: BotProcess
     paths: BotPaths
-    busy: str | None = None  # "stopping", "restarting", "removing" while a change waits
+    pending: Change = Change.NONE  # the command waiting for its process to stop
+
+    def snapshot(self) -> BotSnapshot:
+        """This bot as it stands now, in plain values (no I/O)."""
+        proc, record = self.process, self.record
+        return BotSnapshot(
+            bot_id=record.spec.bot_id,
+            owner=record.spec.owner,
+            state=proc.state,
+            desired=record.desired,
+            busy=None if self.pending is Change.NONE else self.pending.value,
+            pid=proc.pid,
+            api_port=record.port,
+            api_username=record.api.username,
+            api_password=record.api.password,
+            uptime_s=proc.uptime(),
+            restarts=proc.restarts,
+            last_exit=proc.last_exit,
+            fatal_reason=proc.fatal_reason,
+            folder=str(self.paths.root),
+            spec=record.spec.to_dict(),
+        )
 
 
 class Pool:
-    """All bots of one pool. Changes take `_lock`; reads do not."""
+    """All bots of one pool. Changes and snapshots for reads take `_lock`."""
 
     def __init__(self, settings: PoolSettings, launcher: Launcher) -> None:
         self.settings = settings
@@ -62,6 +99,7 @@ class Pool:
         self._store = PoolStore(self.data_dir, settings.pool_id)
         self._bots: dict[str, ManagedBot] = {}
         self._lock = asyncio.Lock()
+        self._cpu = CpuProbes()
         self._http: aiohttp.ClientSession | None = None
         self._closing = False
         self.started_at = time.time()
@@ -145,23 +183,33 @@ class Pool:
         if self._closing:
             raise Unavailable("the pool is shutting down", "POOL_CLOSING")
         bot = self._get(bot_id)
-        if bot.busy is not None:
-            code = "BOT_STOPPING" if bot.busy in {"stopping", "removing"} else "BOT_BUSY"
-            raise Conflict(f"bot {bot_id} is still {bot.busy}", code)
+        if bot.pending is not Change.NONE:
+            raise Conflict(
+                f"bot {bot_id} is still {bot.pending.value}", CHANGE_CONFLICTS[bot.pending]
+            )
         if bot.process.state is State.STOPPING:
             raise Conflict(f"bot {bot_id} is still stopping", "BOT_STOPPING")
         return bot
 
-    async def _stop_then(self, bot: ManagedBot, busy: str) -> None:
-        """Mark busy and stop outside the lock (others may change meanwhile)."""
-        bot.busy = busy
+    @staticmethod
+    def _begin_stop(bot: ManagedBot, pending: Change) -> None:
+        """First step of a stopping command (under the lock): record it, send SIGTERM."""
+        bot.pending = change(bot.pending, pending)
         bot.process.begin_stop()
-        self._lock.release()
+
+    @contextlib.asynccontextmanager
+    async def _once_stopped(self, bot: ManagedBot) -> AsyncIterator[None]:
+        """Wait without the lock for the bot's process to stop; then hold the lock while the
+        command finishes. The bot's pending change ends either way."""
         try:
             await bot.process.wait_stopped()
-        finally:
-            await self._lock.acquire()
-            bot.busy = None
+        except BaseException:
+            async with self._lock:
+                bot.pending = change(bot.pending, Change.NONE)
+            raise
+        async with self._lock:
+            bot.pending = change(bot.pending, Change.NONE)
+            yield
 
     # -- commands ---------------------------------------------------------------------------
     async def add(self, body: Any) -> dict[str, Any]:
@@ -207,7 +255,8 @@ class Pool:
         """Stop the bot, forget it, free its port; delete (or archive) its folder."""
         async with self._lock:
             bot = self._changeable(bot_id)
-            await self._stop_then(bot, "removing")
+            self._begin_stop(bot, Change.REMOVING)
+        async with self._once_stopped(bot):
             del self._bots[bot_id]
             self._save()
             archived = None
@@ -238,15 +287,18 @@ class Pool:
                 raise Conflict(f"bot {bot_id} is not running", "BOT_NOT_RUNNING")
             bot.record.desired = "stopped"
             self._save()
-            await self._stop_then(bot, "stopping")
+            self._begin_stop(bot, Change.STOPPING)
+        async with self._once_stopped(bot):
             return self.describe(bot)
 
     async def restart(self, bot_id: str) -> dict[str, Any]:
         async with self._lock:
             bot = self._changeable(bot_id)
-            if bot.process.state is not State.STOPPED:
-                await self._stop_then(bot, "restarting")
-            return self._start_after_stop(bot)
+            if bot.process.state is State.STOPPED:
+                return self._start_stopped(bot)
+            self._begin_stop(bot, Change.RESTARTING)
+        async with self._once_stopped(bot):
+            return self._start_stopped(bot)
 
     async def update(self, bot_id: str, body: Any, *, restart: bool = True) -> dict[str, Any]:
         """Change wallet/stake/overrides; a live bot restarts to apply them unless `restart`
@@ -256,14 +308,14 @@ class Pool:
             bot.record.spec = apply_patch(bot.record.spec, body)
             self._save()
             live = restart and (bot.process.state in ALIVE or bot.process.state is State.BACKOFF)
-            if live:
-                await self._stop_then(bot, "restarting")
-                self._start_after_stop(bot)
-            return {"bot": self.describe(bot), "restarted": live}
+            if not live:
+                return {"bot": self.describe(bot), "restarted": False}
+            self._begin_stop(bot, Change.RESTARTING)
+        async with self._once_stopped(bot):
+            return {"bot": self._start_stopped(bot), "restarted": True}
 
-    def _start_after_stop(self, bot: ManagedBot) -> dict[str, Any]:
-        if bot.record.spec.bot_id not in self._bots:
-            raise NotFound(f"bot {bot.record.spec.bot_id} was removed meanwhile")
+    def _start_stopped(self, bot: ManagedBot) -> dict[str, Any]:
+        """Start a bot a restart stopped (under the lock), unless the pool is closing."""
         if self._closing:
             raise Unavailable("the pool is shutting down", "POOL_CLOSING")
         bot.record.desired = "running"
@@ -273,14 +325,31 @@ class Pool:
 
     # -- reads ------------------------------------------------------------------------------
     def describe(self, bot: ManagedBot) -> dict[str, Any]:
-        """A bot's status as the RPC reports it."""
-        return describe_bot(bot)
+        """A bot's status as the RPC reports it (the commands' replies, under the lock)."""
+        return describe_bot(bot.snapshot())
 
-    def status(self, bot_id: str) -> dict[str, Any]:
-        return self.describe(self._get(bot_id))
+    async def snapshot(self) -> PoolSnapshot:
+        """The whole pool between two steps of the commands (taken under the lock, no I/O)."""
+        async with self._lock:
+            return PoolSnapshot(
+                pool_id=self.settings.pool_id,
+                capacity=self.settings.capacity,
+                accepting=not self._closing,
+                forkserver_pid=self.forkserver_pid(),
+                started_at=self.started_at,
+                bots=tuple(bot.snapshot() for _, bot in sorted(self._bots.items())),
+            )
 
-    def list_bots(self) -> list[dict[str, Any]]:
-        return [self.describe(bot) for _, bot in sorted(self._bots.items())]
+    async def status(self, bot_id: str) -> dict[str, Any]:
+        """One bot's status; its memory is read in a worker thread."""
+        async with self._lock:
+            bot = self._get(bot_id).snapshot()
+        return await asyncio.to_thread(describe_bot, bot)
+
+    async def list_bots(self) -> list[dict[str, Any]]:
+        """Every bot's status, sorted by id; their memory is read in a worker thread."""
+        pool = await self.snapshot()
+        return await asyncio.to_thread(describe_bots, pool.bots)
 
     def bots(self) -> list[ManagedBot]:
         return list(self._bots.values())
@@ -289,12 +358,6 @@ class Pool:
         getter = getattr(self.launcher, "server_pid", None)
         return getter() if callable(getter) else None
 
-    def health(self) -> dict[str, Any]:
-        """Capacity, free slots, states and memory of the whole pool."""
-        return pool_health(
-            self.settings,
-            list(self._bots.values()),
-            accepting=not self._closing,
-            forkserver_pid=self.forkserver_pid(),
-            started_at=self.started_at,
-        )
+    async def health(self) -> dict[str, Any]:
+        """Capacity, free slots, states, memory and CPU of the whole pool (read in a thread)."""
+        return await asyncio.to_thread(pool_health, await self.snapshot(), self._cpu)

@@ -1,4 +1,9 @@
-"""The per-bot process state machine: every legal move is written down here and checked."""
+"""The per-bot state machines: every legal move is written down here and checked.
+
+`State` is where a bot's process is; `Change` is which pool command is waiting for that
+process to stop before it can finish (stop, restart, remove), so other commands on the bot
+answer 409 meanwhile instead of seeing it half-changed.
+"""
 
 from __future__ import annotations
 
@@ -33,10 +38,34 @@ ALIVE = frozenset({State.STARTING, State.RUNNING, State.STOPPING})
 STARTABLE = frozenset({State.STOPPED, State.EXITED, State.FATAL})
 
 
-class IllegalTransition(RuntimeError):
-    """A move the table above does not allow: always a bug in the caller."""
+class Change(enum.StrEnum):
+    """The pool command a bot is in the middle of, while its process stops."""
 
-    def __init__(self, current: State, target: State) -> None:
+    NONE = "none"  # no command waits on this bot
+    STOPPING = "stopping"  # stop: the bot stays stopped
+    RESTARTING = "restarting"  # restart or patch: started again once stopped
+    REMOVING = "removing"  # remove: forgotten and its folder deleted once stopped
+
+
+CHANGES: dict[Change, frozenset[Change]] = {
+    Change.NONE: frozenset({Change.STOPPING, Change.RESTARTING, Change.REMOVING}),
+    Change.STOPPING: frozenset({Change.NONE}),
+    Change.RESTARTING: frozenset({Change.NONE}),
+    Change.REMOVING: frozenset({Change.NONE}),
+}
+
+# The 409 code other commands on the bot get while it is in the middle of a change.
+CHANGE_CONFLICTS: dict[Change, str] = {
+    Change.STOPPING: "BOT_STOPPING",
+    Change.RESTARTING: "BOT_BUSY",
+    Change.REMOVING: "BOT_STOPPING",
+}
+
+
+class IllegalTransition(RuntimeError):
+    """A move the tables above do not allow: always a bug in the caller."""
+
+    def __init__(self, current: State | Change, target: State | Change) -> None:
         super().__init__(f"illegal state transition {current.value} -> {target.value}")
         self.current = current
         self.target = target
@@ -50,5 +79,12 @@ def can_transition(current: State, target: State) -> bool:
 def transition(current: State, target: State) -> State:
     """Return `target` if `current -> target` is legal, else raise `IllegalTransition`."""
     if not can_transition(current, target):
+        raise IllegalTransition(current, target)
+    return target
+
+
+def change(current: Change, target: Change) -> Change:
+    """Return `target` if the pending change may move `current -> target`, else raise."""
+    if target not in CHANGES[current]:
         raise IllegalTransition(current, target)
     return target

@@ -1,94 +1,134 @@
-"""What the pool reports: one bot's status and the whole pool's health (no HTTP, no locks)."""
+"""What the pool reports: one bot's status and the whole pool's health (no HTTP).
+
+The pool takes a snapshot of its bots on the event loop, under its lock (plain values, no
+I/O); the functions here add the slow /proc readings (memory, CPU) to that snapshot, so they
+may run in a worker thread while the event loop goes on changing the bots.
+"""
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import psutil
 
 from runtime.memory import process_memory
-from runtime.settings import PoolSettings
 from runtime.states import State
 
-if TYPE_CHECKING:
-    from runtime.pool import ManagedBot
+
+@dataclass(frozen=True)
+class BotSnapshot:
+    """One bot at one instant: everything its status reports but the /proc readings."""
+
+    bot_id: str
+    owner: str
+    state: State
+    desired: str
+    busy: str | None  # the pool command waiting for the bot to stop ("restarting", ...)
+    pid: int | None
+    api_port: int
+    api_username: str
+    api_password: str
+    uptime_s: float | None
+    restarts: int
+    last_exit: str | None
+    fatal_reason: str | None
+    folder: str
+    spec: Mapping[str, Any]  # a copy of the bot's spec, as `BotSpec.to_dict` gives it
 
 
-def describe_bot(bot: ManagedBot) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PoolSnapshot:
+    """The whole pool at one instant, its bots sorted by id."""
+
+    pool_id: str
+    capacity: int
+    accepting: bool
+    forkserver_pid: int | None
+    started_at: float
+    bots: tuple[BotSnapshot, ...]
+
+
+def describe_bot(bot: BotSnapshot) -> dict[str, Any]:
     """A bot's status as the RPC reports it: state, pid, port, uptime, restarts, memory."""
-    proc, record = bot.process, bot.record
-    memory = process_memory(proc.pid)
-    uptime = proc.uptime()
+    memory = process_memory(bot.pid)
     return {
-        "bot_id": record.spec.bot_id,
-        "owner": record.spec.owner,
-        "state": proc.state.value,
-        "desired": record.desired,
+        "bot_id": bot.bot_id,
+        "owner": bot.owner,
+        "state": bot.state.value,
+        "desired": bot.desired,
         "busy": bot.busy,
-        "pid": proc.pid,
-        "api_port": record.port,
+        "pid": bot.pid,
+        "api_port": bot.api_port,
         "api": {
-            "url": f"http://127.0.0.1:{record.port}",
-            "username": record.api.username,
-            "password": record.api.password,
+            "url": f"http://127.0.0.1:{bot.api_port}",
+            "username": bot.api_username,
+            "password": bot.api_password,
         },
-        "uptime_s": None if uptime is None else round(uptime, 3),
-        "restarts": proc.restarts,
-        "last_exit": proc.last_exit,
-        "fatal_reason": proc.fatal_reason,
+        "uptime_s": None if bot.uptime_s is None else round(bot.uptime_s, 3),
+        "restarts": bot.restarts,
+        "last_exit": bot.last_exit,
+        "fatal_reason": bot.fatal_reason,
         "memory": None if memory is None else memory.to_dict(),
-        "folder": str(bot.paths.root),
-        "spec": record.spec.to_dict(),
+        "folder": bot.folder,
+        "spec": dict(bot.spec),
     }
 
 
-# psutil measures CPU between two calls on the same Process object: keep one per pid.
-_cpu_probes: dict[int, psutil.Process] = {}
+def describe_bots(bots: Iterable[BotSnapshot]) -> list[dict[str, Any]]:
+    """The status of each of these bots, in their order."""
+    return [describe_bot(bot) for bot in bots]
 
 
-def cpu_percent(pids: list[int | None]) -> float:
-    """Summed CPU use (%) of these processes since the previous call (0.0 the first time)."""
-    wanted = {pid for pid in pids if pid}
-    for stale in set(_cpu_probes) - wanted:
-        del _cpu_probes[stale]
-    total = 0.0
-    for pid in wanted:
-        try:
-            probe = _cpu_probes.get(pid)
-            if probe is None or not probe.is_running():
-                probe = _cpu_probes[pid] = psutil.Process(pid)
-            total += probe.cpu_percent(interval=None)
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            _cpu_probes.pop(pid, None)
-    return round(total, 1)
+class CpuProbes:
+    """CPU use of a pool's processes between two readings; safe to call from threads.
+
+    psutil measures CPU between two calls on the same Process object, so one is kept per
+    pid, and dropped once that pid is no longer asked about (its bot stopped or went).
+    """
+
+    def __init__(self) -> None:
+        self._probes: dict[int, psutil.Process] = {}
+        self._lock = threading.Lock()
+
+    def percent(self, pids: Iterable[int | None]) -> float:
+        """Summed CPU use (%) of these processes since the previous call (0.0 the first time)."""
+        wanted = {pid for pid in pids if pid}
+        total = 0.0
+        with self._lock:
+            for stale in set(self._probes) - wanted:
+                del self._probes[stale]
+            for pid in wanted:
+                try:
+                    probe = self._probes.get(pid)
+                    if probe is None or not probe.is_running():
+                        probe = self._probes[pid] = psutil.Process(pid)
+                    total += probe.cpu_percent(interval=None)
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    self._probes.pop(pid, None)
+        return round(total, 1)
 
 
-def pool_health(
-    settings: PoolSettings,
-    bots: list[ManagedBot],
-    *,
-    accepting: bool,
-    forkserver_pid: int | None,
-    started_at: float,
-) -> dict[str, Any]:
+def pool_health(pool: PoolSnapshot, cpu: CpuProbes) -> dict[str, Any]:
     """Capacity, free slots, bots by state, PSS and CPU of supervisor, forkserver and bots."""
-    states = Counter(bot.process.state.value for bot in bots)
-    bot_pss = sum(
-        m.pss_bytes for m in (process_memory(b.process.pid) for b in bots) if m is not None
-    )
+    states = Counter(bot.state.value for bot in pool.bots)
+    bot_pss = sum(m.pss_bytes for m in (process_memory(b.pid) for b in pool.bots) if m is not None)
     own = process_memory(os.getpid())
-    server = process_memory(forkserver_pid)
+    server = process_memory(pool.forkserver_pid)
     supervisor_pss = own.pss_bytes if own else 0
     server_pss = server.pss_bytes if server else 0
+    pids = [os.getpid(), pool.forkserver_pid, *(b.pid for b in pool.bots)]
     return {
-        "pool_id": settings.pool_id,
-        "accepting": accepting,
-        "capacity": settings.capacity,
-        "bots": len(bots),
-        "free_slots": max(settings.capacity - len(bots), 0),
+        "pool_id": pool.pool_id,
+        "accepting": pool.accepting,
+        "capacity": pool.capacity,
+        "bots": len(pool.bots),
+        "free_slots": max(pool.capacity - len(pool.bots), 0),
         "states": {state.value: states.get(state.value, 0) for state in State},
         "memory": {
             "supervisor_pss_bytes": supervisor_pss,
@@ -97,7 +137,7 @@ def pool_health(
             "total_pss_bytes": supervisor_pss + server_pss + bot_pss,
             "host_available_bytes": int(psutil.virtual_memory().available),
         },
-        "cpu_percent": cpu_percent([os.getpid(), forkserver_pid, *(b.process.pid for b in bots)]),
-        "forkserver_pid": forkserver_pid,
-        "uptime_s": round(time.time() - started_at, 3),
+        "cpu_percent": cpu.percent(pids),
+        "forkserver_pid": pool.forkserver_pid,
+        "uptime_s": round(time.time() - pool.started_at, 3),
     }

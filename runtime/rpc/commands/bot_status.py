@@ -6,11 +6,11 @@ GET /bots/{bot_id}
         "last_exit", "fatal_reason", "memory": {"rss_bytes", "pss_bytes"} | null,
         "folder", "spec": {...}}}
 -> 404 BOT_NOT_FOUND | 422 INVALID_BOT_ID
+`busy` is the command waiting for the bot to stop ("stopping", "restarting", "removing"), or
+null; while it is set, changes to the bot answer 409 BOT_STOPPING or BOT_BUSY.
 """
 
 from __future__ import annotations
-
-import asyncio
 
 from aiohttp import web
 
@@ -18,6 +18,5 @@ from runtime.rpc.keys import POOL
 
 
 async def handle(request: web.Request) -> web.Response:
-    pool = request.app[POOL]
-    bot = await asyncio.to_thread(pool.status, request.match_info["bot_id"])
+    bot = await request.app[POOL].status(request.match_info["bot_id"])
     return web.json_response({"success": True, "bot": bot})

@@ -19,7 +19,7 @@ from runtime.rpc.keys import POOL
 
 
 async def handle(request: web.Request) -> web.Response:
-    registry = registry_for(request.app[POOL])
+    registry = registry_for(await request.app[POOL].snapshot())
     replicator = request.app.get(BACKUP)
     if replicator is not None:
         registry.register(BackupCollector(replicator))

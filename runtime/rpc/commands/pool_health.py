@@ -9,13 +9,11 @@ GET /health
 
 from __future__ import annotations
 
-import asyncio
-
 from aiohttp import web
 
 from runtime.rpc.keys import POOL
 
 
 async def handle(request: web.Request) -> web.Response:
-    health = await asyncio.to_thread(request.app[POOL].health)
+    health = await request.app[POOL].health()
     return web.json_response({"success": True, **health})
