@@ -28,6 +28,7 @@ demo: install
 lint: $(PY_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(PY_STAMP)
 	$(BIN)/mypy
@@ -51,4 +52,4 @@ bench-portfolio: $(PY_STAMP)
 	$(BIN)/python bench/portfolio.py --bots 50 --pools 5
 
 clean:
-	rm -rf $(VENV) node_modules .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache var
+	rm -rf $(VENV) node_modules .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache .import_linter_cache var
