@@ -6,6 +6,7 @@ overridable by `cryptopilot pool run` options generated from the same fields.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from envsettings import EnvSettings, SettingsError, http_url
 
 ENV_PREFIX = "CRYPTOPILOT_POOL_"
 DEFAULT_POOL_ID = "pool-1"
+DEFAULT_EXCHANGE = "binance"
 SYNC_DRIVERS = ("postgresql+asyncpg://", "sqlite+aiosqlite://")
 TURSO_SCHEMES = ("libsql://", "https://", "http://", "wss://", "ws://")
 
@@ -42,7 +44,8 @@ class PoolSettings(EnvSettings):
         SecretStr(""), description="Shared secret for `Authorization: Bearer` on the control API."
     )
     exchange_name: str = Field(
-        "binance", description="ccxt id of the exchange the bots trade on (FreqTrade's name)."
+        DEFAULT_EXCHANGE,
+        description="ccxt id of the exchange the bots trade on (FreqTrade's name).",
     )
     exchange_url: str = Field(
         "http://127.0.0.1:18070",
@@ -51,6 +54,9 @@ class PoolSettings(EnvSettings):
     exchange_override_urls: bool = Field(
         True,
         description="Point the exchange's ccxt URLs at exchange_url; false = its real hosts.",
+    )
+    markets_ttl: float = Field(
+        300.0, description="Seconds the exchange's market list is kept before it is read again."
     )
     backoff_base: float = Field(
         0.5, description="First delay (s) before restarting a crashed bot; doubles."
@@ -100,6 +106,13 @@ class PoolSettings(EnvSettings):
         if isinstance(values, dict) and "data_dir" not in values and "pool_id" in values:
             return {**values, "data_dir": Path("var/pools") / str(values["pool_id"])}
         return values
+
+    @field_validator("exchange_name")
+    @classmethod
+    def _ccxt_id(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
+            raise ValueError("is not a ccxt exchange id (like binance or kraken)")
+        return value
 
     @field_validator("gateway_url", "public_url", "exchange_url")
     @classmethod
