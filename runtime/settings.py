@@ -146,6 +146,10 @@ class PoolSettings(EnvSettings):
             raise ValueError(
                 f"the API port range is smaller than the capacity ({name('capacity')})"
             )
+        if self.exchange_override_urls and not self.exchange_url:
+            raise ValueError(
+                f"{name('exchange_override_urls')} needs {name('exchange_url')} (or set it false)"
+            )
         if self.gateway_url and self.announce_interval <= 0:
             raise ValueError(f"{name('announce_interval')} must be positive")
         if self.sync_database_url.get_secret_value() and not 0 < self.sync_interval <= 30:

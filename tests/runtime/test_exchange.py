@@ -26,6 +26,8 @@ def test_the_exchange_comes_from_the_settings() -> None:
     assert ExchangeSpec.of(real_hosts) == ExchangeSpec("kraken", "")
     with pytest.raises(ValueError, match="CRYPTOPILOT_POOL_EXCHANGE_NAME='Bin ance'"):
         PoolSettings(exchange_name="Bin ance")
+    with pytest.raises(ValueError, match="CRYPTOPILOT_POOL_EXCHANGE_OVERRIDE_URLS needs"):
+        PoolSettings(exchange_url="")
 
 
 @pytest.mark.parametrize("name", ["binance", "kraken"])
