@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import json
 import math
 import os
@@ -120,7 +119,7 @@ async def measure(
     client: TestClient[Any, Any] = TestClient(TestServer(create_app(settings)))
     # The same gateway on the same database, reading the user and the bot on every request.
     rereading: TestClient[Any, Any] = TestClient(
-        TestServer(create_app(dataclasses.replace(settings, recent_read_ttl=0.0)))
+        TestServer(create_app(settings.model_copy(update={"recent_read_ttl": 0.0})))
     )
     await client.start_server()
     await rereading.start_server()

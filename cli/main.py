@@ -8,6 +8,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Protocol, cast
 
+from envsettings import SettingsError
+
 # Each module has `register(subparsers)`, which adds its commands and sets `func` on them.
 # Their heavy imports (FreqTrade, SQLAlchemy) happen inside the handlers, so `--help` is fast.
 COMMAND_MODULES = (
@@ -17,6 +19,7 @@ COMMAND_MODULES = (
     "cli.bot",
     "migrations.mongo.cli",
     "cli.demo",
+    "cli.settings",
 )
 
 Handler = Callable[[argparse.Namespace], int]
@@ -42,9 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the chosen sub-command; returns the exit status."""
-    args = build_parser().parse_args(argv)
-    handler = cast(Handler, args.func)
-    return handler(args)
+    try:
+        args = build_parser().parse_args(argv)
+        handler = cast(Handler, args.func)
+        return handler(args)
+    except SettingsError as exc:  # a bad CRYPTOPILOT_* variable: one line naming it
+        print(f"cryptopilot: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -67,7 +67,6 @@ def create_app(
     rate_limiter: RateLimiter | None = None,
 ) -> web.Application:
     """Build the gateway; resources open on start-up and close on clean-up."""
-    settings.validate()
     app = web.Application(
         middlewares=[
             observe_middleware,  # outermost: request id, access log, metrics

@@ -38,15 +38,10 @@ def run_gateway(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from gateway.app import create_app
-    from gateway.settings import Settings, SettingsError
+    from gateway.settings import Settings
     from observability.logs import configure_logging
 
-    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
-    try:
-        settings = Settings.from_env(**overrides)
-    except SettingsError as exc:
-        print(f"cryptopilot gateway: {exc}", file=sys.stderr)
-        return 2
+    settings = Settings.from_env(host=args.host, port=args.port)
     configure_logging(settings.log_level, settings.log_json)
     if args.print_settings:
         for name, value in settings.masked().items():

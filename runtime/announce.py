@@ -55,7 +55,7 @@ class Announcer:
 
     async def announce_once(self, session: aiohttp.ClientSession) -> bool:
         """One announcement; True when the gateway accepted it (failures are only logged)."""
-        headers = {"Authorization": f"Bearer {self.settings.token}"}
+        headers = {"Authorization": f"Bearer {self.settings.token.get_secret_value()}"}
         try:
             async with session.post(
                 self.url, json=announcement(self.settings), headers=headers

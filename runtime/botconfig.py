@@ -1,7 +1,7 @@
 """A bot's folder and FreqTrade config, built from its spec and the pool's settings.
 
 The supervisor writes `config.json` (everything but the exchange). The bot child adds
-`exchange.json` (from `sandbox.botconfig.exchange_config`) just before it starts, because
+`exchange.json` (from `runtime.exchange.exchange_block`) just before it starts, because
 that needs ccxt, which is warm in the forkserver but kept out of the lean supervisor; the
 bot then runs as `freqtrade trade -c exchange.json -c config.json`.
 """
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from runtime.errors import InvalidInput
+from runtime.exchange import ExchangeSpec, exchange_block
 from runtime.spec import BotSpec
 from runtime.store import ApiCredentials, atomic_write
 
@@ -106,17 +107,6 @@ def check_strategy(name: str) -> None:
         raise InvalidInput(f"no strategy named {name} in strategies/", "UNKNOWN_STRATEGY")
 
 
-def check_pairs(pairs: list[str]) -> None:
-    """422 unless the sandbox lists every pair."""
-    from sandbox.catalog import market_pair
-
-    for pair in pairs:
-        try:
-            market_pair(pair)
-        except Exception as exc:  # the sandbox's UnknownPairError, with its message
-            raise InvalidInput(str(exc), "UNKNOWN_PAIR") from None
-
-
 def deep_merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     """`extra` merged into a copy of `base`; nested objects merge, other values replace."""
     merged = copy.deepcopy(dict(base))
@@ -198,9 +188,7 @@ def write_bot_files(spec: BotSpec, port: int, api: ApiCredentials, paths: BotPat
     paths.error.unlink(missing_ok=True)
 
 
-def write_exchange_file(path: str, exchange_url: str, pairs: list[str]) -> None:
-    """Runs in the bot child: the `exchange` block pointed at the sandbox."""
-    from sandbox.botconfig import exchange_config
-
-    block = {"exchange": exchange_config(exchange_url, pairs)}
+def write_exchange_file(path: str, exchange: ExchangeSpec, pairs: list[str]) -> None:
+    """Runs in the bot child (ccxt is warm there): the pool's `exchange` block."""
+    block = {"exchange": exchange_block(exchange, pairs)}
     atomic_write(Path(path), json.dumps(block, indent=2) + "\n")

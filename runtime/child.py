@@ -157,7 +157,7 @@ def _run_freqtrade(launch: LaunchSpec) -> int:
 
     argv = ["trade", "--config", launch.exchange_path, "--config", launch.config_path]
     try:
-        write_exchange_file(launch.exchange_path, launch.exchange_url, list(launch.pairs))
+        write_exchange_file(launch.exchange_path, launch.exchange, list(launch.pairs))
         args: dict[str, Any] = Arguments(argv).get_parsed_arg()
         gc_set_threshold()
         return int(args["func"](args))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import json
 import os
 import sys
 from typing import Any
+
+from pydantic import SecretStr
 
 from runtime.settings import ENV_PREFIX, PoolSettings
 
@@ -16,19 +17,20 @@ DEFAULT_URL = "http://127.0.0.1:18080"
 
 
 def _add_settings_options(parser: argparse.ArgumentParser) -> None:
-    """One option per PoolSettings field; help text and default come from the dataclass."""
-    for field in dataclasses.fields(PoolSettings):
-        flag = "--" + field.name.replace("_", "-")
-        env = ENV_PREFIX + field.name.upper()
-        shown = "(secret)" if field.name == "token" else field.default
-        help_text = f"{field.metadata['help']} Env {env}; default {shown}."
-        if field.type in ("bool", bool):
+    """One option per PoolSettings field; help text and default come from its Field."""
+    for env, default, description in PoolSettings.env_rows():
+        name = env.removeprefix(ENV_PREFIX).lower()
+        flag = "--" + name.replace("_", "-")
+        kind = PoolSettings.model_fields[name].annotation
+        shown = "(secret)" if kind is SecretStr else default
+        help_text = f"{description} Env {env}; default {shown}."
+        if kind is bool:
             parser.add_argument(
-                flag, dest=field.name, action="store_true", default=None, help=help_text
+                flag, dest=name, action=argparse.BooleanOptionalAction, default=None, help=help_text
             )
         else:
-            kind = {"int": int, "float": float}.get(str(field.type), str)
-            parser.add_argument(flag, dest=field.name, type=kind, default=None, help=help_text)
+            parse = {"int": int, "float": float}.get(getattr(kind, "__name__", ""), str)
+            parser.add_argument(flag, dest=name, type=parse, default=None, help=help_text)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -92,16 +94,12 @@ def _run(args: argparse.Namespace) -> int:
     from runtime.settings import load_settings
     from runtime.supervisor import run_supervisor
 
-    names = {f.name for f in dataclasses.fields(PoolSettings)}
+    names = PoolSettings.model_fields.keys()
     settings = load_settings({k: v for k, v in vars(args).items() if k in names})
     if args.print_settings:
         print(json.dumps(settings.masked(), indent=2))
         return 0
-    try:
-        settings.validate()
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    settings.require_token()
     return run_supervisor(settings)
 
 

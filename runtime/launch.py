@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from runtime.exchange import ExchangeSpec
+
 
 @dataclass(frozen=True)
 class LaunchSpec:
@@ -13,7 +15,7 @@ class LaunchSpec:
     bot_dir: str
     config_path: str
     exchange_path: str
-    exchange_url: str
+    exchange: ExchangeSpec
     pairs: tuple[str, ...]
     log_path: str
     stdio_path: str

@@ -24,8 +24,9 @@ from typing import Any
 import aiohttp
 
 from runtime.bot import BotHooks, BotProcess
-from runtime.botconfig import BotPaths, check_pairs, check_strategy, write_bot_files
+from runtime.botconfig import BotPaths, check_strategy, write_bot_files
 from runtime.errors import Conflict, NotFound, Unavailable
+from runtime.exchange import ExchangeSpec, MarketList
 from runtime.launch import LaunchSpec
 from runtime.ports import allocate_port
 from runtime.process import Launcher, describe_exit
@@ -96,6 +97,8 @@ class Pool:
             max_crashes=settings.max_crashes,
         )
         self.data_dir = settings.data_dir.resolve()
+        self.exchange = ExchangeSpec.of(settings)
+        self.markets = MarketList(self.exchange, launcher.list_markets, settings.markets_ttl)
         self._store = PoolStore(self.data_dir, settings.pool_id)
         self._bots: dict[str, ManagedBot] = {}
         self._lock = asyncio.Lock()
@@ -141,7 +144,7 @@ class Pool:
                 bot_dir=str(paths.root),
                 config_path=str(paths.config),
                 exchange_path=str(paths.exchange),
-                exchange_url=self.settings.exchange_url,
+                exchange=self.exchange,
                 pairs=tuple(record.spec.pairs),
                 log_path=str(paths.log),
                 stdio_path=str(paths.stdio),
@@ -217,7 +220,7 @@ class Pool:
         body, import_database = split_import_database(body)
         spec = parse_bot_spec(body)
         check_strategy(spec.strategy)
-        check_pairs(spec.pairs)
+        await self.markets.check(spec.pairs)
         async with self._lock:
             if self._closing:
                 raise Unavailable("the pool is shutting down", "POOL_CLOSING")

@@ -17,7 +17,9 @@ from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
 from typing import Protocol
 
-from runtime import child
+from runtime import child, exchange
+from runtime.errors import Unavailable
+from runtime.exchange import ExchangeSpec
 from runtime.launch import LaunchSpec
 
 logger = logging.getLogger(__name__)
@@ -47,6 +49,9 @@ class Launcher(Protocol):
 
     def spawn(self, launch: LaunchSpec) -> ChildProcess:
         """Start one bot process; returns at once."""
+
+    def list_markets(self, exchange: ExchangeSpec) -> list[str]:
+        """The pairs the exchange lists; blocking (run it in a thread); 503 if unreadable."""
 
 
 class WarmupError(RuntimeError):
@@ -167,3 +172,28 @@ class ForkserverLauncher:
         )
         process.start()
         return ForkserverChild(process)
+
+    def list_markets(self, spec: ExchangeSpec, timeout: float = 30.0) -> list[str]:
+        """Read the market list in a child forked warm (ccxt stays out of the supervisor)."""
+        receive, send = self._ctx.Pipe(duplex=False)
+        process = self._ctx.Process(
+            target=exchange.read_markets, args=(spec, send), name="markets", daemon=True
+        )
+        process.start()
+        send.close()
+        try:
+            answer = receive.recv() if receive.poll(timeout) else f"no answer in {timeout:g}s"
+        except EOFError:
+            answer = "the market reader exited without an answer"
+        finally:
+            receive.close()
+            process.join(5)
+            if process.exitcode is None:
+                process.kill()
+                process.join()
+        if isinstance(answer, str):
+            where = f" at {spec.base_url}" if spec.base_url else ""
+            raise Unavailable(
+                f"cannot read the markets of {spec.name}{where}: {answer}", "EXCHANGE_UNAVAILABLE"
+            )
+        return list(answer)

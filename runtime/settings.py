@@ -6,128 +6,166 @@ overridable by `cryptopilot pool run` options generated from the same fields.
 
 from __future__ import annotations
 
-import dataclasses
-import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from envsettings import EnvSettings, SettingsError, http_url
+
 ENV_PREFIX = "CRYPTOPILOT_POOL_"
-SECRET_FIELDS = frozenset({"token", "sync_database_url", "turso_auth_token"})
+DEFAULT_POOL_ID = "pool-1"
+DEFAULT_EXCHANGE = "binance"
 SYNC_DRIVERS = ("postgresql+asyncpg://", "sqlite+aiosqlite://")
 TURSO_SCHEMES = ("libsql://", "https://", "http://", "wss://", "ws://")
 
 
-def _f(default: Any, help_text: str) -> Any:
-    return field(default=default, metadata={"help": help_text})
-
-
-@dataclass(frozen=True)
-class PoolSettings:
+class PoolSettings(EnvSettings):
     """How one pool supervisor runs."""
 
-    pool_id: str = _f("pool-1", "Name of this pool (shown in health and metrics).")
-    data_dir: Path = _f(Path("var/pools/pool-1"), "Folder for pool.json and one folder per bot.")
-    control_host: str = _f("127.0.0.1", "Interface of the control (RPC) API.")
-    control_port: int = _f(18080, "Port of the control (RPC) API.")
-    api_port_min: int = _f(18100, "First port of the range handed to bots' REST APIs.")
-    api_port_max: int = _f(18199, "Last port of the range handed to bots' REST APIs.")
-    capacity: int = _f(10, "Most bots this pool holds.")
-    token: str = _f("", "Shared secret for `Authorization: Bearer` on the control API.")
-    exchange_url: str = _f("http://127.0.0.1:18070", "Base URL of the sandbox exchange.")
-    backoff_base: float = _f(0.5, "First delay (s) before restarting a crashed bot; doubles.")
-    backoff_max: float = _f(30.0, "Longest delay (s) between restarts.")
-    crash_window: float = _f(60.0, "Window (s) in which crashes count towards fatal.")
-    max_crashes: int = _f(5, "Crashes within the window after which a bot goes fatal.")
-    stop_grace: float = _f(10.0, "Seconds between SIGTERM and SIGKILL when stopping a bot.")
-    start_timeout: float = _f(120.0, "Seconds a bot's API may take to answer before a restart.")
-    gateway_url: str = _f("", "Gateway to announce this pool to (empty = do not announce).")
-    public_url: str = _f(
-        "", "Control URL the gateway should use (default http://control_host:control_port)."
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="forbid")
+
+    pool_id: str = Field(
+        DEFAULT_POOL_ID, description="Name of this pool (shown in health and metrics)."
     )
-    host_label: str = _f("", "Name of the host shown by the gateway (default the hostname).")
-    announce_interval: float = _f(30.0, "Seconds between announcements to the gateway.")
-    sync_database_url: str = _f(
+    data_dir: Path = Field(
+        Path("var/pools") / DEFAULT_POOL_ID,
+        description="Folder for pool.json and one folder per bot (default var/pools/POOL_ID).",
+    )
+    control_host: str = Field("127.0.0.1", description="Interface of the control (RPC) API.")
+    control_port: int = Field(18080, description="Port of the control (RPC) API.")
+    api_port_min: int = Field(18100, description="First port of the range handed to bots' APIs.")
+    api_port_max: int = Field(18199, description="Last port of the range handed to bots' APIs.")
+    capacity: int = Field(10, description="Most bots this pool holds.")
+    token: SecretStr = Field(
+        SecretStr(""), description="Shared secret for `Authorization: Bearer` on the control API."
+    )
+    exchange_name: str = Field(
+        DEFAULT_EXCHANGE,
+        description="ccxt id of the exchange the bots trade on (FreqTrade's name).",
+    )
+    exchange_url: str = Field(
+        "http://127.0.0.1:18070",
+        description="Base URL every ccxt API URL of the exchange is pointed at (the sandbox's).",
+    )
+    exchange_override_urls: bool = Field(
+        True,
+        description="Point the exchange's ccxt URLs at exchange_url; false = its real hosts.",
+    )
+    markets_ttl: float = Field(
+        300.0, description="Seconds the exchange's market list is kept before it is read again."
+    )
+    backoff_base: float = Field(
+        0.5, description="First delay (s) before restarting a crashed bot; doubles."
+    )
+    backoff_max: float = Field(30.0, description="Longest delay (s) between restarts.")
+    crash_window: float = Field(60.0, description="Window (s) in which crashes count as fatal.")
+    max_crashes: int = Field(5, description="Crashes within the window after which a bot is fatal.")
+    stop_grace: float = Field(
+        10.0, description="Seconds between SIGTERM and SIGKILL when stopping a bot."
+    )
+    start_timeout: float = Field(
+        120.0, description="Seconds a bot's API may take to answer before a restart."
+    )
+    gateway_url: str = Field(
+        "", description="Gateway to announce this pool to (empty = do not announce)."
+    )
+    public_url: str = Field(
         "",
-        "SQLAlchemy async URL the pool copies its bots' trades into (the gateway's database);"
-        " empty = off.",
+        description="Control URL the gateway should use (default http://control_host:control_port).",
     )
-    sync_interval: float = _f(15.0, "Seconds between two trade-sync passes (at most 30).")
-    turso_url: str = _f(
-        "", "libsql://... or http://... of the Turso backup database of the bots; empty = off."
+    host_label: str = Field(
+        "", description="Name of the host shown by the gateway (default the hostname)."
     )
-    turso_auth_token: str = _f("", "Auth token of the Turso backup database.")
-    turso_interval: float = _f(30.0, "Seconds between two backup passes of a bot.")
-    log_level: str = _f("INFO", "Log level of the supervisor.")
-    json_logs: bool = _f(False, "Log JSON lines instead of text.")
+    announce_interval: float = Field(30.0, description="Seconds between announcements.")
+    sync_database_url: SecretStr = Field(
+        SecretStr(""),
+        description=(
+            "SQLAlchemy async URL the pool copies its bots' trades into (the gateway's "
+            "database); empty = off."
+        ),
+    )
+    sync_interval: float = Field(15.0, description="Seconds between two trade-sync passes (<= 30).")
+    turso_url: str = Field(
+        "",
+        description="libsql://... or http://... of the bots' Turso backup database; empty = off.",
+    )
+    turso_auth_token: SecretStr = Field(
+        SecretStr(""), description="Auth token of the Turso backup database."
+    )
+    turso_interval: float = Field(30.0, description="Seconds between two backup passes of a bot.")
+    log_level: str = Field("INFO", description="Log level of the supervisor.")
+    json_logs: bool = Field(False, description="Log JSON lines instead of text.")
 
-    def validate(self) -> None:
-        """Raise ValueError on settings that cannot work."""
-        if not self.token:
-            raise ValueError(f"a control token is required (--token or {ENV_PREFIX}TOKEN)")
+    @model_validator(mode="before")
+    @classmethod
+    def _data_dir_follows_pool_id(cls, values: Any) -> Any:
+        if isinstance(values, dict) and "data_dir" not in values and "pool_id" in values:
+            return {**values, "data_dir": Path("var/pools") / str(values["pool_id"])}
+        return values
+
+    @field_validator("exchange_name")
+    @classmethod
+    def _ccxt_id(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
+            raise ValueError("is not a ccxt exchange id (like binance or kraken)")
+        return value
+
+    @field_validator("gateway_url", "public_url", "exchange_url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        return http_url(value)
+
+    @field_validator("sync_database_url")
+    @classmethod
+    def _sync_driver(cls, value: SecretStr) -> SecretStr:
+        url = value.get_secret_value()
+        if url and not url.startswith(SYNC_DRIVERS):
+            raise ValueError(f"must start with one of {', '.join(SYNC_DRIVERS)}")
+        return value
+
+    @field_validator("turso_url")
+    @classmethod
+    def _turso_scheme(cls, value: str) -> str:
+        if value and not value.startswith(TURSO_SCHEMES):
+            raise ValueError(f"must start with one of {', '.join(TURSO_SCHEMES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PoolSettings:
+        """Refuse combinations that cannot work; each message names the variables."""
+        name = self.env_name
         if not 0 < self.api_port_min <= self.api_port_max < 65536:
-            raise ValueError("api_port_min..api_port_max is not a valid port range")
+            raise ValueError(f"{name('api_port_min')}..{name('api_port_max')} is no port range")
         if self.capacity < 1:
-            raise ValueError("capacity must be at least 1")
+            raise ValueError(f"{name('capacity')} must be at least 1")
         if self.capacity > self.api_port_max - self.api_port_min + 1:
-            raise ValueError("the API port range is smaller than the capacity")
-        for name in ("gateway_url", "public_url"):
-            value = getattr(self, name)
-            if value and not value.startswith(("http://", "https://")):
-                raise ValueError(f"{name} must start with http:// or https://")
+            raise ValueError(
+                f"the API port range is smaller than the capacity ({name('capacity')})"
+            )
+        if self.exchange_override_urls and not self.exchange_url:
+            raise ValueError(
+                f"{name('exchange_override_urls')} needs {name('exchange_url')} (or set it false)"
+            )
         if self.gateway_url and self.announce_interval <= 0:
-            raise ValueError("announce_interval must be positive")
-        if self.sync_database_url and not self.sync_database_url.startswith(SYNC_DRIVERS):
-            raise ValueError(f"sync_database_url must start with one of {', '.join(SYNC_DRIVERS)}")
-        if self.sync_database_url and not 0 < self.sync_interval <= 30:
-            raise ValueError("sync_interval must be more than 0 and at most 30 seconds")
-        if self.turso_url and not self.turso_url.startswith(TURSO_SCHEMES):
-            raise ValueError(f"turso_url must start with one of {', '.join(TURSO_SCHEMES)}")
+            raise ValueError(f"{name('announce_interval')} must be positive")
+        if self.sync_database_url.get_secret_value() and not 0 < self.sync_interval <= 30:
+            raise ValueError(f"{name('sync_interval')} must be more than 0 and at most 30 seconds")
         if self.turso_url and self.turso_interval <= 0:
-            raise ValueError("turso_interval must be positive")
+            raise ValueError(f"{name('turso_interval')} must be positive")
+        return self
 
-    def masked(self) -> dict[str, str]:
-        """Every setting as text, secrets masked: for logs and `--print-settings`."""
-        out = {}
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            out[f.name] = "***" if f.name in SECRET_FIELDS and value else str(value)
-        return out
-
-
-def _convert(kind: Any, raw: str) -> Any:
-    if kind in (bool, "bool"):
-        return raw.strip().lower() in {"1", "true", "yes", "on"}
-    if kind in (int, "int"):
-        return int(raw)
-    if kind in (float, "float"):
-        return float(raw)
-    if kind in (Path, "Path"):
-        return Path(raw)
-    return raw
-
-
-def field_types() -> dict[str, Any]:
-    """Field name -> the type its text converts to."""
-    return {f.name: f.type for f in dataclasses.fields(PoolSettings)}
+    def require_token(self) -> None:
+        """Refuse to run a control API anyone could call (other commands need no token)."""
+        if not self.token.get_secret_value():
+            raise SettingsError(f"a control token is required (--token or {ENV_PREFIX}TOKEN)")
 
 
 def load_settings(
     overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
 ) -> PoolSettings:
     """Defaults, then `CRYPTOPILOT_POOL_*` variables, then explicit (non-None) overrides."""
-    env = os.environ if environ is None else environ
-    values: dict[str, Any] = {}
-    for name, kind in field_types().items():
-        raw = env.get(ENV_PREFIX + name.upper())
-        if raw is not None:
-            values[name] = _convert(kind, raw)
-    kinds = field_types()
-    for name, value in (overrides or {}).items():
-        if value is not None:
-            values[name] = _convert(kinds[name], value) if isinstance(value, str) else value
-    settings = PoolSettings(**values)
-    if "data_dir" not in values and settings.pool_id != "pool-1":
-        settings = dataclasses.replace(settings, data_dir=Path("var/pools") / settings.pool_id)
-    return settings
+    return PoolSettings.from_env(environ, **(overrides or {}))

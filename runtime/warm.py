@@ -40,7 +40,7 @@ from freqtrade.rpc.api_server import (
 )
 from freqtrade.worker import Worker
 
-import sandbox.botconfig
+import runtime.exchange
 import strategies
 
 # Imported lazily by every bot (found by diffing `sys.modules` of a running bot against the
@@ -91,15 +91,17 @@ def _import_strategies() -> list[str]:
 
 
 def _prebuild_exchanges() -> None:
-    """Instantiate ccxt's binance (sync and async) once and discard them.
+    """Instantiate ccxt's default exchange (sync and async) once and discard them.
 
     No network: ccxt opens sessions lazily. What this leaves behind are ccxt's class-level
-    caches, which every bot would otherwise build (and so own privately) on its own.
+    caches, which every bot would otherwise build (and so own privately) on its own. The
+    preload cannot see the pool's settings; bots of another exchange build their own.
     """
-    ccxt.binance()
-    ccxt.async_support.binance()
-    # Each bot writes its exchange block from ccxt's binance URL table: cache it here.
-    sandbox.botconfig.binance_api_urls()
+    name = runtime.exchange.DEFAULT_EXCHANGE
+    getattr(ccxt, name)()
+    getattr(ccxt.async_support, name)()
+    # Each bot writes its exchange block from ccxt's URL table: cache it here.
+    runtime.exchange.api_urls(name)
 
 
 def _configure_orm() -> None:

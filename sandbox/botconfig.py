@@ -1,54 +1,21 @@
-"""FreqTrade configuration that points an unmodified bot at the sandbox exchange."""
+"""FreqTrade configuration that points an unmodified bot at the sandbox exchange.
+
+The generic part (an exchange's `exchange` block with every ccxt URL pointed at one base
+URL) is `runtime.exchange`; what is the sandbox's own is here: it serves Binance's API, its
+catalogue names the pairs, and a complete stand-alone config for tests and runs by hand.
+"""
 
 from __future__ import annotations
 
-import copy
-import functools
 from typing import Any
-from urllib.parse import urlsplit
 
-from sandbox.catalog import UnknownPairError, market_pair, sandbox_pairs
-
-# The pair helpers live in `catalog`; re-exported so a bot's config needs one import.
-__all__ = [
-    "UnknownPairError",
-    "ccxt_config",
-    "exchange_config",
-    "market_pair",
-    "sandbox_pairs",
-    "standalone_bot_config",
-]
+from runtime.exchange import ExchangeSpec, exchange_block
+from sandbox.catalog import market_pair
 
 
-@functools.cache
-def binance_api_urls() -> tuple[tuple[str, str], ...]:
-    """ccxt's own `binance().urls["api"]` table as (key, url) pairs, built once per process.
-
-    Building a ccxt exchange touches much of ccxt's class data; cached, a pool's warm
-    forkserver builds it once and its bots (which write their own exchange block) share it.
-    """
-    import ccxt
-
-    urls: dict[str, str] = ccxt.binance().urls["api"]
-    return tuple(urls.items())
-
-
-def _ccxt_api_urls(base_url: str) -> dict[str, str]:
-    # Every key of ccxt's own table, read at runtime: a key left out keeps Binance's real
-    # host and that request hangs with no internet. Each keeps its path (/api/v3, /sapi/v1)
-    # so the sandbox sees what was meant and can refuse what it does not serve.
-    root = base_url.rstrip("/")
-    return {key: root + urlsplit(url).path for key, url in binance_api_urls()}
-
-
-def ccxt_config(base_url: str) -> dict[str, Any]:
-    """ccxt options for `binance` served by the sandbox at `base_url` (no keys needed)."""
-    return {
-        "urls": {"api": _ccxt_api_urls(base_url)},
-        "options": {"fetchMarkets": {"types": ["spot"]}},
-        "enableRateLimit": False,
-        "timeout": 10_000,
-    }
+def sandbox_exchange(base_url: str) -> ExchangeSpec:
+    """The sandbox served at `base_url`, as ccxt's binance with every URL pointed there."""
+    return ExchangeSpec("binance", base_url.rstrip("/"))
 
 
 def exchange_config(base_url: str, pairs: list[str]) -> dict[str, Any]:
@@ -57,21 +24,7 @@ def exchange_config(base_url: str, pairs: list[str]) -> dict[str, Any]:
     Pairs go through `market_pair`, so an unlisted pair fails here with a clear message
     instead of inside the bot.
     """
-    options = ccxt_config(base_url)
-    return {
-        "name": "binance",
-        "key": "",
-        "secret": "",
-        "pair_whitelist": [market_pair(p) for p in pairs],
-        "pair_blacklist": [],
-        "ccxt_config": options,
-        # A separate copy: FreqTrade and ccxt may update one without the other.
-        "ccxt_async_config": copy.deepcopy(options),
-        "enable_ws": False,
-        # Binance's bulk archive (data.binance.vision) is unreachable: use the REST API only.
-        "only_from_ccxt": True,
-        "markets_refresh_interval": 60,
-    }
+    return exchange_block(sandbox_exchange(base_url), [market_pair(p) for p in pairs])
 
 
 def standalone_bot_config(

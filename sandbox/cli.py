@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from sandbox.server import create_app
 
     configure_logging(args.log_level)
-    settings = SandboxSettings.from_env().with_overrides(
+    settings = SandboxSettings.from_env(
         host=args.host, port=args.port, seed=args.seed, volatility=args.volatility
     )
     logger.info(

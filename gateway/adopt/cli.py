@@ -48,8 +48,9 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 
 def adopt_command(args: argparse.Namespace) -> int:
     """Run the adoption (or its dry run); 0 when done, 1 when refused."""
+    from envsettings import SettingsError
     from gateway.errors import ApiError
-    from gateway.settings import Settings, SettingsError
+    from gateway.settings import Settings
     from observability.logs import configure_logging
 
     try:

@@ -82,7 +82,7 @@ def build_mailer(settings: Settings) -> Mailer:
         settings.smtp_port,
         sender=settings.smtp_from,
         username=settings.smtp_username,
-        password=settings.smtp_password,
+        password=settings.smtp_password.get_secret_value(),
         starttls=settings.smtp_starttls,
     )
 
@@ -98,7 +98,9 @@ def build_services(
         clock=clock,
     )
     audit = AuditLog(db, clock)
-    tokens = TokenIssuer(settings.jwt_secret, settings.access_token_ttl_seconds, clock)
+    tokens = TokenIssuer(
+        settings.jwt_secret.get_secret_value(), settings.access_token_ttl_seconds, clock
+    )
     passwords = PasswordHasher(settings.bcrypt_rounds)
     authenticator = Authenticator(tokens, firebase, users)
     throttle = LoginThrottle(
@@ -154,7 +156,7 @@ def build_trading(settings: Settings, db: Database, clock: Clock) -> dict[str, A
     pools = PoolDirectory(
         db,
         clock,
-        token=settings.pool_token,
+        token=settings.pool_token.get_secret_value(),
         timeout=settings.pool_timeout,
         configured=settings.pool_entries(),
     )

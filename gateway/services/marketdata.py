@@ -2,7 +2,7 @@
 
 The gateway reads the market only for emergency stops (BTC's drop over a window). It asks
 the exchange the pools' bots trade on: the sandbox by default, through the same ccxt URL
-overrides the bots use (`sandbox.botconfig.ccxt_config`). ccxt is imported on first use, so
+overrides the bots use (`runtime.exchange.ccxt_config`). ccxt is imported on first use, so
 a gateway with no `market_url` never loads it.
 """
 
@@ -12,7 +12,7 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sandbox.botconfig import ccxt_config
+from runtime.exchange import ExchangeSpec, ccxt_config
 
 MINUTE = timedelta(minutes=1)
 # A window of up to this many minutes is read in 1m candles (one request), longer ones in 1h.
@@ -62,7 +62,7 @@ class PriceHistory:
         if self._exchange is None:
             import ccxt.async_support as ccxt_async  # noqa: PLC0415 - heavy, needed only here
 
-            config = ccxt_config(self.market_url)
+            config = ccxt_config(ExchangeSpec("binance", self.market_url.rstrip("/")))
             config["timeout"] = int(self.timeout * 1000)
             self._exchange = ccxt_async.binance(config)
         return self._exchange

@@ -65,7 +65,11 @@ def restore_command(args: argparse.Namespace) -> int:
         check_target(target, args.force)
         result = asyncio.run(
             restore_bot(
-                settings.turso_url, settings.turso_auth_token, args.bot_id, target, args.force
+                settings.turso_url,
+                settings.turso_auth_token.get_secret_value(),
+                args.bot_id,
+                target,
+                args.force,
             )
         )
     except RestoreError as exc:

@@ -58,7 +58,7 @@ def create_app(settings: PoolSettings, launcher: Launcher | None = None) -> web.
     app.router.add_get("/backup", backup_status.handle)
     if settings.turso_url:
         app[backup_status.BACKUP] = _replicator(app, settings)
-    if settings.sync_database_url:
+    if settings.sync_database_url.get_secret_value():
         app[sync_now.SYNC] = _sync_worker(app, settings)
     return app
 
@@ -73,7 +73,10 @@ def _sync_worker(app: web.Application, settings: PoolSettings) -> SyncWorker:
         return [(bot.record.spec.bot_id, bot.paths.database) for bot in pool.bots()]
 
     worker = SyncWorker(
-        settings.sync_database_url, settings.pool_id, bot_files, settings.sync_interval
+        settings.sync_database_url.get_secret_value(),
+        settings.pool_id,
+        bot_files,
+        settings.sync_interval,
     )
 
     async def close(_: web.Application) -> None:
@@ -94,7 +97,7 @@ def _replicator(app: web.Application, settings: PoolSettings) -> Replicator:
 
     replicator = Replicator(
         settings.turso_url,
-        settings.turso_auth_token,
+        settings.turso_auth_token.get_secret_value(),
         settings.pool_id,
         bot_files,
         interval=settings.turso_interval,

@@ -39,7 +39,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
 @web.middleware
 async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Require `Authorization: Bearer <pool token>` on every route."""
-    expected = request.app[SETTINGS].token
+    expected = request.app[SETTINGS].token.get_secret_value()
     header = request.headers.get("Authorization", "")
     scheme, _, given = header.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), expected.encode()):

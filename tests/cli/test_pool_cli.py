@@ -46,6 +46,16 @@ def test_run_without_token_fails(
     assert "token is required" in capsys.readouterr().err
 
 
+def test_a_bad_variable_is_one_line_naming_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CRYPTOPILOT_POOL_JSON_LOGS", "sometimes")
+    assert main(["pool", "run", "--token", "t", "--print-settings"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cryptopilot: CRYPTOPILOT_POOL_JSON_LOGS='sometimes': ")
+    assert err.count("\n") == 1
+
+
 def test_client_reports_unreachable_pool(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["pool", "list", "--url", "http://127.0.0.1:9", "--token", "x"]) == 1
     assert "cannot reach the pool" in capsys.readouterr().err

@@ -6,7 +6,9 @@ import asyncio
 import itertools
 import signal
 
+from runtime.exchange import ExchangeSpec
 from runtime.launch import LaunchSpec
+from sandbox.catalog import sandbox_pairs
 
 
 class FakeChild:
@@ -47,6 +49,7 @@ class FakeLauncher:
         self.children: list[FakeChild] = []
         self.stubborn = stubborn
         self.fail_next = False
+        self.market_reads: list[ExchangeSpec] = []
         self._pids = itertools.count(50_000)
 
     def spawn(self, launch: LaunchSpec) -> FakeChild:
@@ -56,6 +59,11 @@ class FakeLauncher:
         child = FakeChild(next(self._pids), launch, self.stubborn)
         self.children.append(child)
         return child
+
+    def list_markets(self, exchange: ExchangeSpec) -> list[str]:
+        """What the sandbox lists, as a real exchange read would answer."""
+        self.market_reads.append(exchange)
+        return sandbox_pairs()
 
     def server_pid(self) -> int | None:
         return None

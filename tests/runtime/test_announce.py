@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import socket
 import subprocess
 import sys
@@ -13,7 +12,9 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
+from pydantic import SecretStr
 
+from envsettings import SettingsError
 from gateway.app import create_app
 from gateway.keys import SERVICES
 from gateway.settings import Settings
@@ -64,12 +65,12 @@ def test_the_control_url_defaults_to_the_control_address() -> None:
 
 
 def test_announce_settings_are_checked() -> None:
-    pool_settings().validate()
-    with pytest.raises(ValueError, match="gateway_url"):
-        pool_settings(gateway_url="gateway:8080").validate()
-    with pytest.raises(ValueError, match="announce_interval"):
-        pool_settings(announce_interval=0).validate()
-    pool_settings(gateway_url="", announce_interval=0).validate()
+    pool_settings()
+    with pytest.raises(SettingsError, match="CRYPTOPILOT_POOL_GATEWAY_URL='gateway:8080'"):
+        pool_settings(gateway_url="gateway:8080")
+    with pytest.raises(SettingsError, match="CRYPTOPILOT_POOL_ANNOUNCE_INTERVAL"):
+        pool_settings(announce_interval=0)
+    pool_settings(gateway_url="", announce_interval=0)
 
 
 def test_pool_run_offers_the_announce_options() -> None:
@@ -90,7 +91,7 @@ async def test_the_gateway_accepts_only_the_pool_token(
     server = await gateway(aiohttp_server, tmp_path)
     url = str(server.make_url("/"))
     good = Announcer(pool_settings(gateway_url=url))
-    bad = Announcer(dataclasses.replace(good.settings, token="not-the-token"))
+    bad = Announcer(good.settings.model_copy(update={"token": SecretStr("not-the-token")}))
     async with aiohttp.ClientSession() as session:
         assert await bad.announce_once(session) is False
         assert await good.announce_once(session) is True

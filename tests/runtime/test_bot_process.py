@@ -9,6 +9,7 @@ import pytest
 
 from runtime.bot import BotHooks, BotProcess
 from runtime.errors import Conflict
+from runtime.exchange import ExchangeSpec
 from runtime.launch import LaunchSpec
 from runtime.process import describe_exit
 from runtime.restart_policy import RestartPolicy
@@ -16,7 +17,8 @@ from runtime.states import State
 from tests.helpers import async_wait_until
 from tests.runtime.fakes import FakeLauncher
 
-LAUNCH = LaunchSpec("b1", "/x", "/x/c", "/x/e", "http://s", ("BTC/USDT",), "/x/l", "/x/o", "/x/r")
+EXCHANGE = ExchangeSpec("binance", "http://s")
+LAUNCH = LaunchSpec("b1", "/x", "/x/c", "/x/e", EXCHANGE, ("BTC/USDT",), "/x/l", "/x/o", "/x/r")
 
 
 class Ready:

@@ -56,6 +56,10 @@ async def test_pool_with_real_bots(
     settings = make_settings(exchange_url=sandbox_url, capacity=4)
     client = await aiohttp_client(create_app(settings), headers=AUTH)  # real forkserver
 
+    # Pairs are checked against the market list the sandbox serves (read by a warm child).
+    unlisted = {**BODIES[0], "bot_id": "unlisted", "pairs": ["NOPE/USDT"]}
+    refused = await client.post("/bots", json=unlisted)
+    assert refused.status == 422 and (await refused.json())["code"] == "UNKNOWN_PAIR"
     for body in BODIES:
         assert (await client.post("/bots", json=body)).status == 201
     bots = {b["bot_id"]: await _running(client, b["bot_id"]) for b in BODIES}

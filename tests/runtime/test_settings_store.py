@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from envsettings import SettingsError
 from runtime.botconfig import deep_merge
 from runtime.errors import Conflict
 from runtime.ports import allocate_port
@@ -29,11 +30,38 @@ def test_settings_from_env_then_overrides() -> None:
     assert settings.json_logs is True
     assert settings.backoff_base == 0.25
     assert settings.data_dir == Path("/tmp/x")
-    settings.validate()
-    with pytest.raises(ValueError, match="token"):
-        load_settings(environ={}).validate()
-    with pytest.raises(ValueError, match="smaller than the capacity"):
-        load_settings({"token": "t", "api_port_max": 18101}, environ={}).validate()
+    settings.require_token()
+    with pytest.raises(SettingsError, match="token"):
+        load_settings(environ={}).require_token()
+    with pytest.raises(SettingsError, match="smaller than the capacity"):
+        load_settings({"token": "t", "api_port_max": 18101}, environ={})
+    assert load_settings({"pool_id": "p2"}, environ={}).data_dir == Path("var/pools/p2")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("CRYPTOPILOT_POOL_JSON_LOGS", "maybe"),  # was silently False before
+        ("CRYPTOPILOT_POOL_CAPACITY", "ten"),
+        ("CRYPTOPILOT_POOL_EXCHANGE_URL", "127.0.0.1:18070"),
+        ("CRYPTOPILOT_POOL_GATEWAY_URL", "gateway:8080"),
+    ],
+)
+def test_a_bad_value_is_an_error_naming_the_variable(variable: str, value: str) -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings(environ={variable: value})
+    assert str(refused.value).startswith(f"{variable}={value!r}: ")
+
+
+def test_secrets_are_masked_and_not_echoed() -> None:
+    settings = load_settings(environ={"CRYPTOPILOT_POOL_TOKEN": "s3cret"})
+    assert settings.masked()["token"] == "***"
+    assert "s3cret" not in repr(settings) and "s3cret" not in str(settings.masked())
+    assert load_settings(environ={}).masked()["token"] == "(empty)"
+    bad = "mysql://user:pw@db/x"
+    with pytest.raises(SettingsError, match="CRYPTOPILOT_POOL_SYNC_DATABASE_URL") as refused:
+        load_settings(environ={"CRYPTOPILOT_POOL_SYNC_DATABASE_URL": bad})
+    assert "pw@" not in str(refused.value)
 
 
 def test_store_round_trip_is_private(tmp_path: Path) -> None:

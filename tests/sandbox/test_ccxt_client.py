@@ -9,7 +9,8 @@ from typing import Any
 import ccxt.async_support as ccxt_async
 import pytest
 
-from sandbox.botconfig import ccxt_config, exchange_config
+from runtime.exchange import ccxt_config
+from sandbox.botconfig import exchange_config, sandbox_exchange
 
 PAIRS = ["BTC/USDT", "ETH/USD", "SOL/EUR"]
 
@@ -60,7 +61,7 @@ async def test_order_book_and_tickers(exchange: Any) -> None:
 
 
 async def test_private_endpoints_fail_fast_instead_of_leaking_to_binance(sandbox_url: str) -> None:
-    config = ccxt_config(sandbox_url)
+    config = ccxt_config(sandbox_exchange(sandbox_url))
     client = ccxt_async.binance({**config, "apiKey": "k", "secret": "s"})
     try:
         started = time.monotonic()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from envsettings import SettingsError
 from runtime.settings import PoolSettings, load_settings
 
 
@@ -23,11 +24,16 @@ def test_backup_is_off_by_default_and_read_from_the_environment() -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"turso_url": "ftp://backup"}, "turso_url must start with"),
-        ({"turso_url": "http://127.0.0.1:8080", "turso_interval": 0.0}, "turso_interval"),
+        (
+            {"turso_url": "ftp://backup"},
+            "CRYPTOPILOT_POOL_TURSO_URL='ftp://backup': must start with",
+        ),
+        (
+            {"turso_url": "http://127.0.0.1:8080", "turso_interval": 0.0},
+            "CRYPTOPILOT_POOL_TURSO_INTERVAL must be positive",
+        ),
     ],
 )
 def test_invalid_backup_settings_are_refused(changes: dict[str, object], message: str) -> None:
-    settings = PoolSettings(token="t" * 20, **changes)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match=message):
-        settings.validate()
+    with pytest.raises(SettingsError, match=message):
+        PoolSettings(token="t" * 20, **changes)  # type: ignore[arg-type]
