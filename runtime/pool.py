@@ -21,6 +21,7 @@ from runtime.ports import allocate_port
 from runtime.process import Launcher, LaunchSpec, describe_exit
 from runtime.readiness import api_answers
 from runtime.restart_policy import RestartPolicy
+from runtime.rpc.credentials import bot_api_password
 from runtime.settings import PoolSettings
 from runtime.spec import (
     apply_patch,
@@ -96,7 +97,9 @@ class Pool:
         paths = BotPaths.of(self.data_dir, bot_id)
 
         def prepare() -> LaunchSpec:
-            write_bot_files(record.spec, record.port, record.api, paths)
+            # Before every start, so a bot restored from pool.json runs with the derived password.
+            password = bot_api_password(self.settings.token, bot_id)
+            write_bot_files(record.spec, record.port, record.api, paths, api_password=password)
             return LaunchSpec(
                 bot_id=bot_id,
                 bot_dir=str(paths.root),
@@ -273,7 +276,7 @@ class Pool:
     # -- reads ------------------------------------------------------------------------------
     def describe(self, bot: ManagedBot) -> dict[str, Any]:
         """A bot's status as the RPC reports it."""
-        return describe_bot(bot)
+        return describe_bot(bot, bot_api_password(self.settings.token, bot.record.spec.bot_id))
 
     def status(self, bot_id: str) -> dict[str, Any]:
         return self.describe(self._get(bot_id))

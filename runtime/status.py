@@ -17,8 +17,11 @@ if TYPE_CHECKING:
     from runtime.pool import ManagedBot
 
 
-def describe_bot(bot: ManagedBot) -> dict[str, Any]:
-    """A bot's status as the RPC reports it: state, pid, port, uptime, restarts, memory."""
+def describe_bot(bot: ManagedBot, api_password: str) -> dict[str, Any]:
+    """A bot's status as the RPC reports it: state, pid, port, uptime, restarts, memory.
+
+    `api_password` is the derived one: whoever reads this holds the pool token anyway.
+    """
     proc, record = bot.process, bot.record
     memory = process_memory(proc.pid)
     uptime = proc.uptime()
@@ -33,7 +36,7 @@ def describe_bot(bot: ManagedBot) -> dict[str, Any]:
         "api": {
             "url": f"http://127.0.0.1:{record.port}",
             "username": record.api.username,
-            "password": record.api.password,
+            "password": api_password,
         },
         "uptime_s": None if uptime is None else round(uptime, 3),
         "restarts": proc.restarts,
