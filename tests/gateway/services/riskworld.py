@@ -13,6 +13,7 @@ from gateway.errors import Unavailable
 from gateway.services.botapi import BotApiClient
 from gateway.services.botstore import BotRecord, BotStore
 from gateway.services.common import utcnow
+from gateway.services.poolcontrol import PoolControl
 from gateway.services.risk import RiskSettingsService
 from gateway.services.users import UserStore
 from runtime.rpc.client import PoolClient
@@ -23,23 +24,24 @@ STRATEGY = "SafeDefaultStrategy"  # bundled, so it sells at take-profit ladder r
 
 @dataclass
 class Pools:
-    """The one method the service needs of the pool directory, over real PoolClients."""
+    """The one method the service needs of the pool directory, over real pool controls."""
 
-    clients: dict[str, PoolClient] = field(default_factory=dict)
+    controls: dict[str, PoolControl] = field(default_factory=dict)
 
-    def client(self, pool_id: str) -> PoolClient:
-        if pool_id not in self.clients:
+    def control(self, pool_id: str) -> PoolControl:
+        if pool_id not in self.controls:
             raise Unavailable(f"Pool {pool_id} is unknown", "POOL_UNAVAILABLE")
-        return self.clients[pool_id]
+        return self.controls[pool_id]
 
     async def open(self, pool_id: str, url: str, token: str = POOL_TOKEN) -> PoolClient:
+        """The pool's control for the service; the raw client for the test's own calls."""
         client = await PoolClient(url, token, timeout=30).__aenter__()
-        self.clients[pool_id] = client
+        self.controls[pool_id] = PoolControl(pool_id, client)
         return client
 
     async def close(self) -> None:
-        for client in self.clients.values():
-            await client.close()
+        for control in self.controls.values():
+            await control.close()
 
 
 @dataclass
@@ -88,7 +90,7 @@ async def make_world(url: str) -> World:
     bob = await users.create(email="bob@example.com", username="bob", password_hash=None)
     store = BotStore(db)
     directory = Pools()
-    api = BotApiClient(timeout=10)
+    api = BotApiClient(pool_token=POOL_TOKEN, timeout=10)
     risk = RiskSettingsService(db, utcnow, bots=store, pools=directory, api=api)
     return World(db, store, directory, api, risk, alice.id, bob.id)
 
