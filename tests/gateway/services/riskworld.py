@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -45,8 +46,22 @@ class Pools:
 
 
 @dataclass
+class MovingClock:
+    """The services' clock: the real time, plus however far a test moved it on."""
+
+    ahead: timedelta = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return utcnow() + self.ahead
+
+    def advance(self, by: timedelta) -> None:
+        self.ahead += by
+
+
+@dataclass
 class World:
     db: Database
+    clock: MovingClock
     store: BotStore
     pools: Pools
     api: BotApiClient
@@ -88,11 +103,12 @@ async def make_world(url: str) -> World:
     users = UserStore(db)
     alice = await users.create(email="alice@example.com", username="alice", password_hash=None)
     bob = await users.create(email="bob@example.com", username="bob", password_hash=None)
-    store = BotStore(db)
+    clock = MovingClock()
+    store = BotStore(db, clock)
     directory = Pools()
     api = BotApiClient(pool_token=POOL_TOKEN, timeout=10)
-    risk = RiskSettingsService(db, utcnow, bots=store, pools=directory, api=api)
-    return World(db, store, directory, api, risk, alice.id, bob.id)
+    risk = RiskSettingsService(db, clock, bots=store, pools=directory, api=api)
+    return World(db, clock, store, directory, api, risk, alice.id, bob.id)
 
 
 async def show_config(world: World, bot_id: str) -> dict[str, Any]:
