@@ -177,7 +177,8 @@ async def separate_side(n: int, seconds: float, sandbox: str, work: Path) -> dic
             paths = BotPaths.of(work / "separate", bot_spec.bot_id)
             paths.log.parent.mkdir(parents=True, exist_ok=True)
             port = 22_000 + i
-            config = build_config(bot_spec, port, ApiCredentials.generate(bot_spec.bot_id), paths)
+            api = ApiCredentials.generate(bot_spec.bot_id)
+            config = build_config(bot_spec, port, api, paths, api_password="bench")  # noqa: S106
             config["exchange"] = exchange_config(sandbox, PAIRS)
             paths.config.write_text(json.dumps(config))
             ports.append(port)

@@ -102,10 +102,11 @@ async def timed(call: Callable[[], Awaitable[None]], count: int) -> list[float]:
 
 
 async def measure(
-    views: list[dict[str, Any]], work: Path, requests: int, database_url: str | None
+    views: list[dict[str, Any]], work: Path, requests: int, database_url: str | None, token: str
 ) -> dict[str, Any]:
     settings = Settings(
         env="test",
+        pool_token=token,  # the gateway derives each bot's API password from it
         database_url=database_url or f"sqlite+aiosqlite:///{work / 'gateway.sqlite3'}",
         jwt_secret="bench-secret-" + "x" * 32,
         bcrypt_rounds=4,
@@ -136,7 +137,7 @@ async def measure(
                 exchange="kraken", stake_currency="USDT", stake_amount="unlimited",
                 max_open_trades=3, timeframe="1h", pairs=[PAIR], dry_run=True,
                 wallet_cents=100_000, desired_state="running", api_url=None, api_username=None,
-                api_password=None, api_port=None,
+                api_port=None,
             )  # fmt: skip
             await services.bot_store.record_seen(view["bot_id"], view)
 
@@ -234,7 +235,7 @@ async def bench(bots: int, pools: int, requests: int, database_url: str | None) 
             )
             print(f"{bots} bots running in {pools} pools after {time.monotonic() - started:.0f}s")
             views = [v for views in filled for v in views]
-            return await measure(views, work, requests, database_url)
+            return await measure(views, work, requests, database_url, token)
         finally:
             for process in reversed(processes):
                 stop_process(process, 60)

@@ -113,3 +113,12 @@ class BadGateway(ApiError):
 
     status = 502
     default_code = "BAD_GATEWAY"
+
+
+class PoolUnreachable(Unavailable):
+    """A pool did not answer (refused, reset, timed out): the call may still have happened."""
+
+    def __init__(self, pool_id: str, reason: str) -> None:
+        super().__init__(f"Pool {pool_id} is not reachable", "POOL_UNAVAILABLE")
+        self.pool_id = pool_id
+        self.reason = reason

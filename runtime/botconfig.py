@@ -136,7 +136,9 @@ def _log_config(paths: BotPaths) -> dict[str, Any]:
     }
 
 
-def build_config(spec: BotSpec, port: int, api: ApiCredentials, paths: BotPaths) -> dict[str, Any]:
+def build_config(
+    spec: BotSpec, port: int, api: ApiCredentials, paths: BotPaths, *, api_password: str
+) -> dict[str, Any]:
     """The bot's FreqTrade config (without `exchange`), overrides merged last."""
     config: dict[str, Any] = {
         "bot_name": spec.bot_id,
@@ -172,7 +174,7 @@ def build_config(spec: BotSpec, port: int, api: ApiCredentials, paths: BotPaths)
             "ws_token": api.ws_token,
             "CORS_origins": [],
             "username": api.username,
-            "password": api.password,
+            "password": api_password,
         },
     }
     if spec.timeframe is not None:
@@ -180,10 +182,12 @@ def build_config(spec: BotSpec, port: int, api: ApiCredentials, paths: BotPaths)
     return deep_merge(config, spec.config_overrides)
 
 
-def write_bot_files(spec: BotSpec, port: int, api: ApiCredentials, paths: BotPaths) -> None:
+def write_bot_files(
+    spec: BotSpec, port: int, api: ApiCredentials, paths: BotPaths, *, api_password: str
+) -> None:
     """Create the bot's folder and (re)write its config; clear the last run's error."""
     paths.log.parent.mkdir(parents=True, exist_ok=True)
-    config = build_config(spec, port, api, paths)
+    config = build_config(spec, port, api, paths, api_password=api_password)
     atomic_write(paths.config, json.dumps(config, indent=2) + "\n")
     paths.error.unlink(missing_ok=True)
 

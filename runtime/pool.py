@@ -32,6 +32,7 @@ from runtime.ports import allocate_port
 from runtime.process import Launcher, describe_exit
 from runtime.readiness import api_answers
 from runtime.restart_policy import RestartPolicy
+from runtime.rpc.credentials import bot_api_password
 from runtime.settings import PoolSettings
 from runtime.spec import (
     apply_patch,
@@ -60,6 +61,7 @@ class ManagedBot:
     record: BotRecord
     process: BotProcess
     paths: BotPaths
+    api_password: str  # derived from the pool token, never persisted
     pending: Change = Change.NONE  # the command waiting for its process to stop
 
     def snapshot(self) -> BotSnapshot:
@@ -74,7 +76,7 @@ class ManagedBot:
             pid=proc.pid,
             api_port=record.port,
             api_username=record.api.username,
-            api_password=record.api.password,
+            api_password=self.api_password,
             uptime_s=proc.uptime(),
             restarts=proc.restarts,
             last_exit=proc.last_exit,
@@ -137,8 +139,11 @@ class Pool:
         bot_id = record.spec.bot_id
         paths = BotPaths.of(self.data_dir, bot_id)
 
+        password = bot_api_password(self.settings.token.get_secret_value(), bot_id)
+
         def prepare() -> LaunchSpec:
-            write_bot_files(record.spec, record.port, record.api, paths)
+            # Before every start, so a bot restored from pool.json runs with the derived password.
+            write_bot_files(record.spec, record.port, record.api, paths, api_password=password)
             return LaunchSpec(
                 bot_id=bot_id,
                 bot_dir=str(paths.root),
@@ -170,7 +175,7 @@ class Pool:
             start_timeout=self.settings.start_timeout,
             stop_grace=self.settings.stop_grace,
         )
-        return ManagedBot(record=record, process=process, paths=paths)
+        return ManagedBot(record=record, process=process, paths=paths, api_password=password)
 
     def _save(self) -> None:
         self._store.save({bot_id: bot.record for bot_id, bot in self._bots.items()})

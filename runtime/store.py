@@ -1,4 +1,4 @@
-"""pool.json: the pool's persisted bots (spec, port, desired state, API credentials)."""
+"""pool.json: the pool's persisted bots (spec, port, desired state, API secrets)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,12 @@ STORE_VERSION = 1
 
 @dataclass(frozen=True)
 class ApiCredentials:
-    """A bot's own REST API login; the gateway proxies with it."""
+    """A bot's own REST API user and the secrets FreqTrade signs with.
+
+    Its password is not kept: it is derived from the pool token (runtime/rpc/credentials.py).
+    """
 
     username: str
-    password: str
     jwt_secret: str
     ws_token: str
 
@@ -27,9 +29,16 @@ class ApiCredentials:
     def generate(cls, bot_id: str) -> ApiCredentials:
         return cls(
             username=f"bot-{bot_id}"[:64],
-            password=secrets.token_urlsafe(18),
             jwt_secret=secrets.token_hex(32),
             ws_token=secrets.token_urlsafe(24),
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ApiCredentials:
+        # A pool.json of earlier versions holds a random `password`: dropped, as the derived
+        # one replaces it in the config written before the bot's next start.
+        return cls(
+            username=data["username"], jwt_secret=data["jwt_secret"], ws_token=data["ws_token"]
         )
 
 
@@ -56,7 +65,7 @@ class BotRecord:
             spec=BotSpec.from_dict(data["spec"]),
             port=int(data["port"]),
             desired=str(data["desired"]),
-            api=ApiCredentials(**data["api"]),
+            api=ApiCredentials.from_dict(data["api"]),
         )
 
 

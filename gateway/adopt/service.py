@@ -18,7 +18,7 @@ from gateway.adopt.snapshot import TradeCounts, fingerprint, snapshot_database
 from gateway.adopt.source import OldBot, default_bot_id, inspect_folder
 from gateway.errors import BadInput, NotFound
 from gateway.services import market
-from gateway.services.bots import BotService, Provisioned
+from gateway.services.bots import BotService, NewBot, Provisioned
 from gateway.services.users import UserStore
 from runtime.botconfig import strategies_dir
 from runtime.spec import BOT_ID_RE, IMPORT_DATABASE
@@ -106,17 +106,17 @@ class AdoptService:
                 await self._return_imported_allocation(plan.user_id, plan.bot_id)
                 provisioned = await self.bots.claim_and_place(
                     plan.user_id,
-                    {
-                        "id": plan.bot_id,
-                        "strategy": old.strategy.name,
-                        "exchange": old.exchange,
-                        "stake_currency": old.stake_currency,
-                        "stake_amount": old.stake_amount,
-                        "max_open_trades": old.max_open_trades,
-                        "timeframe": old.timeframe,
-                        "pairs": old.pairs,
-                    },
-                    old.wallet_cents,
+                    NewBot(
+                        id=plan.bot_id,
+                        strategy=old.strategy.name,
+                        exchange=old.exchange,
+                        stake_currency=old.stake_currency,
+                        stake_amount=old.stake_amount,
+                        max_open_trades=old.max_open_trades,
+                        timeframe=old.timeframe,
+                        pairs=old.pairs,
+                        initial_cents=old.wallet_cents,
+                    ),
                     extra_spec={IMPORT_DATABASE: str(snapshot)},
                 )
         except BaseException:

@@ -16,7 +16,7 @@ from gateway.models.bots import (
 )
 from gateway.models.common import MessageBody
 from gateway.routing import Access, Route
-from gateway.services.bots import ProvisionRequest as Provision
+from gateway.services.bots import NewBot
 from gateway.services.botstore import BotRecord
 from gateway.services.common import iso
 from gateway.services.money import from_cents, parse_amount
@@ -76,18 +76,18 @@ async def provision(request: web.Request) -> web.Response:
     if not 1 <= len(body["tradingPairs"]) <= 20:
         raise BadInput("tradingPairs must list 1 to 20 pairs", "INVALID_PAIRS")
     parse_amount(body["stake_amount"], "stake_amount")
-    request_ = Provision(
-        bot_id=body["instanceId"],
+    new = NewBot(
+        id=body["instanceId"],
         strategy=body["strategy"],
         exchange=body["exchange"],
         stake_currency=body["stake_currency"],
-        stake_amount=float(body["stake_amount"]),
+        stake_amount=repr(float(body["stake_amount"])),
         max_open_trades=body["max_open_trades"],
+        timeframe=body["timeframe"],
         pairs=[p.upper() for p in body["tradingPairs"]],
         initial_cents=parse_amount(body["initialBalance"], "initialBalance"),
-        timeframe=body["timeframe"],
     )
-    done = await services(request).bots.provision(principal(request).user_id, request_)
+    done = await services(request).bots.provision(principal(request).user_id, new)
     payload: ProvisionResponse = {
         "success": True,
         "message": "Bot provisioned in container pool",

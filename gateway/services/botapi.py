@@ -1,9 +1,10 @@
 """Client of the bots' own FreqTrade REST APIs: one HTTP session, a cached JWT per bot.
 
-The gateway authenticates to each bot with the bot's credentials (HTTP Basic on
-`POST /api/v1/token/login`), keeps the access token, and logs in again once when a call is
-answered 401 (FreqTrade's tokens expire after 15 minutes, and a restarted bot may have new
-secrets). A bot that does not answer becomes `BotOffline` (502 `BOT_OFFLINE`).
+The gateway authenticates to each bot with the bot's user and the password derived from the
+pools' token (runtime/rpc/credentials.py; HTTP Basic on `POST /api/v1/token/login`), keeps
+the access token, and logs in again once when a call is answered 401 (FreqTrade's tokens
+expire after 15 minutes, and a restarted bot may have new secrets). A bot that does not answer
+becomes `BotOffline` (502 `BOT_OFFLINE`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import aiohttp
 
 from gateway.errors import BadGateway
 from gateway.services.botstore import BotEndpoint
+from runtime.rpc.credentials import bot_api_password
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +67,8 @@ class BotReply:
 class BotApiClient:
     """Calls bots' APIs; safe to share between all requests and background tasks."""
 
-    def __init__(self, timeout: float = 3.0, connections: int = 100) -> None:
+    def __init__(self, *, pool_token: str, timeout: float = 3.0, connections: int = 100) -> None:
+        self._pool_token = pool_token
         self.timeout = timeout
         self._connections = connections
         self._session: aiohttp.ClientSession | None = None
@@ -169,7 +172,8 @@ class BotApiClient:
             cached = None if fresh else self._tokens.get(key)
             if cached is not None:
                 return cached
-            basic = {"Authorization": aiohttp.encode_basic_auth(bot.username, bot.password)}
+            password = bot_api_password(self._pool_token, bot.bot_id)
+            basic = {"Authorization": aiohttp.encode_basic_auth(bot.username, password)}
             try:
                 async with self._http().post(
                     bot.url + LOGIN_PATH, headers=basic, timeout=limit

@@ -15,9 +15,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
-
-from gateway.errors import ApiError, BadInput, InvalidField, Unavailable
+from gateway.errors import (
+    ApiError,
+    BadInput,
+    Conflict,
+    InvalidField,
+    NotFound,
+    PoolUnreachable,
+    Unavailable,
+)
 from gateway.services import placement
 from gateway.services.botapi import BotApiClient
 from gateway.services.botstore import BotRecord, BotStore, DesiredState
@@ -31,30 +37,29 @@ from gateway.services.money import dollars, from_cents, to_cents
 from gateway.services.pools import PoolDirectory
 from gateway.services.risk import RiskSettingsService
 from gateway.services.wallet import WalletService
-from runtime.rpc.client import PoolApiError
 
 logger = logging.getLogger(__name__)
 
-POOL_ERRORS = (PoolApiError, aiohttp.ClientError, TimeoutError, OSError)
-# Pool answers that mean "try another pool" rather than "the request is wrong".
-RETRYABLE_POOL_CODES = frozenset({"POOL_FULL", "POOL_STOPPING", "NO_FREE_PORT", "BAD_RESPONSE"})
+# Pool refusals that mean "try another pool" rather than "the request is wrong"; a pool that
+# failed or did not answer is skipped too.
+POOL_HAS_NO_ROOM = frozenset({"POOL_FULL", "NO_FREE_PORT"})
 PLACEMENT_ATTEMPTS = 3
 EXIT_DEADLINE_S = 30.0
 
 
 @dataclass(frozen=True)
-class ProvisionRequest:
-    """B2's body after validation (amounts in cents, pairs as asked)."""
+class NewBot:
+    """A bot to provision (B2 or an adoption): its trading columns and its starting money."""
 
-    bot_id: str
+    id: str
     strategy: str
     exchange: str
     stake_currency: str
-    stake_amount: float
+    stake_amount: str  # as the bots table stores it: "unlimited" or a number
     max_open_trades: int
+    timeframe: str
     pairs: list[str]
     initial_cents: int
-    timeframe: str
 
 
 @dataclass(frozen=True)
@@ -121,9 +126,8 @@ class BotService:
 
     async def _refresh_pool(self, user_id: str, pool_id: str) -> None:
         try:
-            async with asyncio.timeout(2.0):
-                seen = await self.pools.client(pool_id).list_bots()
-        except (*POOL_ERRORS, ApiError) as exc:
+            seen = await self.pools.control(pool_id).list_bots(timeout=2.0)
+        except ApiError as exc:
             logger.info("pool %s not answering for the bot list: %s", pool_id, exc)
             return
         live = {r.id for r in await self.store.list_for_user(user_id)}  # not those being deleted
@@ -133,45 +137,28 @@ class BotService:
 
     # -- provisioning -------------------------------------------------------------------------
 
-    async def provision(self, user_id: str, request: ProvisionRequest) -> Provisioned:
-        """Validate, claim the id, reserve money, place, add to the pool; undo all on failure."""
-        check_strategy(request.strategy)
-        check_timeframe(request.timeframe)
-        market_pairs(request.pairs, request.stake_currency)
-        if request.stake_amount > from_cents(request.initial_cents):
+    async def provision(self, user_id: str, new: NewBot) -> Provisioned:
+        """B2: check the strategy, timeframe, pairs and stake, then `claim_and_place`."""
+        check_strategy(new.strategy)
+        check_timeframe(new.timeframe)
+        market_pairs(new.pairs, new.stake_currency)
+        if new.stake_amount != "unlimited" and float(new.stake_amount) > from_cents(
+            new.initial_cents
+        ):
             raise InvalidField(
                 "stake_amount",
                 "stake_amount cannot exceed the bot's initialBalance",
                 "STAKE_EXCEEDS_BALANCE",
             )
-        return await self.claim_and_place(
-            user_id,
-            {
-                "id": request.bot_id,
-                "strategy": request.strategy,
-                "exchange": request.exchange,
-                "stake_currency": request.stake_currency,
-                "stake_amount": repr(float(request.stake_amount)),
-                "max_open_trades": request.max_open_trades,
-                "timeframe": request.timeframe,
-                "pairs": request.pairs,
-            },
-            request.initial_cents,
-        )
+        return await self.claim_and_place(user_id, new)
 
     async def claim_and_place(
-        self,
-        user_id: str,
-        columns: dict[str, Any],
-        initial_cents: int,
-        *,
-        extra_spec: dict[str, Any] | None = None,
+        self, user_id: str, new: NewBot, *, extra_spec: dict[str, Any] | None = None
     ) -> Provisioned:
         """Claim the id, reserve the money, place the bot in a pool; undo all on failure.
 
-        `columns` are the validated trading columns of the `bots` row (id, strategy, exchange,
-        stake_currency, stake_amount, max_open_trades, timeframe, pairs); `extra_spec` is
-        added to the pool's add-bot body (an adopted bot's `import_database`).
+        `new` is checked already; `extra_spec` is added to the pool's add-bot body (an adopted
+        bot's `import_database`).
         """
         existing = await self.store.list_for_user(user_id)
         if len(existing) >= self.max_bots_per_user:
@@ -180,15 +167,24 @@ class BotService:
                 "BOT_LIMIT_REACHED",
             )
         record = await self.store.create(
-            **columns,
+            id=new.id,
+            strategy=new.strategy,
+            exchange=new.exchange,
+            stake_currency=new.stake_currency,
+            stake_amount=new.stake_amount,
+            max_open_trades=new.max_open_trades,
+            timeframe=new.timeframe,
+            pairs=new.pairs,
             user_id=user_id,
             pool_id=None,
             dry_run=True,
-            wallet_cents=initial_cents,
+            wallet_cents=new.initial_cents,
             desired_state="provisioning",
         )
         try:
-            move = await self.wallet.allocate(user_id, record.id, record.bot_name, initial_cents)
+            move = await self.wallet.allocate(
+                user_id, record.id, record.bot_name, new.initial_cents
+            )
         except BaseException:
             await self.store.delete(record.id)
             raise
@@ -199,9 +195,9 @@ class BotService:
             raise
         return Provisioned(
             bot=placed,
-            previous_balance_cents=move.balance_cents + initial_cents,
+            previous_balance_cents=move.balance_cents + new.initial_cents,
             new_balance_cents=move.balance_cents,
-            allocated_cents=initial_cents,
+            allocated_cents=new.initial_cents,
         )
 
     async def _place(
@@ -218,24 +214,23 @@ class BotService:
             if pool_id is None:
                 break
             tried.add(pool_id)
-            await self.store.update(record.id, pool_id=pool_id)
-            placed = await self.store.find(record.id)
+            placed = await self.store.update(record.id, pool_id=pool_id)
             assert placed is not None  # noqa: S101 - claimed above, not deletable meanwhile
             try:
                 spec = await self.spec_for(placed) | extra_spec
-                pool_bot = await self.pools.client(pool_id).add_bot(spec)
-            except PoolApiError as exc:
-                if exc.code not in RETRYABLE_POOL_CODES and exc.status < 500:
-                    raise InvalidField("body", exc.message, exc.code) from None
-                last_error = exc
-            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                pool_bot = await self.pools.control(pool_id).add_bot(spec)
+            except PoolUnreachable as exc:
                 last_error = exc
                 await self._forget_on_pool(pool_id, record.id)
+            except Unavailable as exc:
+                last_error = exc
+            except (BadInput, NotFound, Conflict) as exc:
+                if exc.code not in POOL_HAS_NO_ROOM:
+                    raise InvalidField("body", exc.message, exc.code) from None
+                last_error = exc
             else:
-                await self.store.record_seen(record.id, pool_bot)
-                await self.store.update(record.id, desired_state="running")
-                found = await self.store.find(record.id)
-                assert found is not None  # noqa: S101
+                found = await self.store.record_seen(record.id, pool_bot, desired_state="running")
+                assert found is not None  # noqa: S101 - claimed above, not deletable meanwhile
                 logger.info("bot %s placed in pool %s", record.id, pool_id)
                 return found
             logger.warning("pool %s refused bot %s: %s", pool_id, record.id, last_error)
@@ -248,8 +243,8 @@ class BotService:
     async def _forget_on_pool(self, pool_id: str, bot_id: str) -> None:
         # A timed-out add may still have happened: remove it so no half bot stays behind.
         try:
-            await self.pools.client(pool_id).remove_bot(bot_id)
-        except (*POOL_ERRORS, ApiError) as exc:
+            await self.pools.control(pool_id).remove_bot(bot_id)
+        except ApiError as exc:
             logger.info("clean-up of %s on %s: %s (the reconciler retries)", bot_id, pool_id, exc)
 
     async def _undo_provision(self, user_id: str, record: BotRecord, cause: BaseException) -> None:
@@ -293,37 +288,30 @@ class BotService:
             raise
 
     async def _pool_call(self, record: BotRecord, action: str) -> dict[str, Any]:
+        """Start or stop the bot in its pool; the pool's refusals are 400s (B3/B4 contract)."""
         assert record.pool_id is not None  # noqa: S101 - checked by _desire
-        client = self.pools.client(record.pool_id)
+        pool = self.pools.control(record.pool_id)
         try:
             if action == "start":
                 try:
-                    return await client.start_bot(record.id)
-                except PoolApiError as exc:
-                    if exc.code == "BOT_ALREADY_RUNNING":
-                        return await client.bot_status(record.id)
-                    if exc.status != 404:
+                    return await pool.start_bot(record.id)
+                except Conflict as exc:
+                    if exc.code != "BOT_ALREADY_RUNNING":
                         raise
+                    return await pool.bot_status(record.id)
+                except NotFound:
                     # The pool lost it (new disk, manual removal): put it back, then it starts.
-                    return await client.add_bot(await self.spec_for(record))
+                    return await pool.add_bot(await self.spec_for(record))
             try:
-                return await client.stop_bot(record.id)
-            except PoolApiError as exc:
+                return await pool.stop_bot(record.id)
+            except Conflict as exc:
                 if exc.code != "BOT_NOT_RUNNING":
                     raise
-                return await client.bot_status(record.id)
-        except PoolApiError as exc:
-            if exc.status == 404:
-                raise BadInput("The bot is not running in its pool", "BOT_NOT_IN_POOL") from None
-            if exc.status < 500:
-                raise BadInput(exc.message, exc.code) from None
-            raise Unavailable(
-                f"Pool {record.pool_id} failed: {exc.message}", "POOL_UNAVAILABLE"
-            ) from None
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            raise Unavailable(
-                f"Pool {record.pool_id} is not reachable", "POOL_UNAVAILABLE"
-            ) from exc
+                return await pool.bot_status(record.id)
+        except NotFound:
+            raise BadInput("The bot is not running in its pool", "BOT_NOT_IN_POOL") from None
+        except Conflict as exc:
+            raise BadInput(exc.message, exc.code) from None
 
     async def delete(self, user_id: str, bot_id: str) -> Deleted:
         """Force-exit open trades, cash out the bot's value, remove it from its pool."""
@@ -333,11 +321,12 @@ class BotService:
         final_cents = await self._cash_out_value(user_id, record, warnings)
         if record.pool_id is not None:
             try:
-                await self.pools.client(record.pool_id).remove_bot(bot_id)
-            except PoolApiError as exc:
-                if exc.status != 404:
-                    warnings.append(f"pool refused removal: {exc.message} (retried automatically)")
-            except (*POOL_ERRORS, ApiError) as exc:
+                await self.pools.control(record.pool_id).remove_bot(bot_id)
+            except NotFound:
+                pass  # already gone, which is what we wanted
+            except (BadInput, Conflict) as exc:
+                warnings.append(f"pool refused removal: {exc.message} (retried automatically)")
+            except ApiError as exc:
                 warnings.append(f"pool not reachable: {exc} (removal retried automatically)")
         before = await self.wallet.view(user_id)
         result = await self.wallet.close_allocation(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Literal
 
@@ -23,12 +23,15 @@ DesiredState = Literal["provisioning", "running", "stopped", "deleting"]
 
 @dataclass(frozen=True)
 class BotEndpoint:
-    """How the gateway reaches one bot's FreqTrade REST API (server side only)."""
+    """How the gateway reaches one bot's FreqTrade REST API (server side only).
+
+    The password is not here: BotApiClient derives it from the pools' token when it logs in
+    (runtime/rpc/credentials.py), so it is never stored.
+    """
 
     bot_id: str
     url: str
     username: str
-    password: str
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,6 @@ class BotRecord:
     status_message: str
     api_url: str | None
     api_username: str | None
-    api_password: str | None
     api_port: int | None
     created_at: datetime
     updated_at: datetime
@@ -61,9 +63,9 @@ class BotRecord:
     @property
     def endpoint(self) -> BotEndpoint | None:
         """The bot's API, once a pool has reported it."""
-        if not (self.api_url and self.api_username and self.api_password):
+        if not (self.api_url and self.api_username):
             return None
-        return BotEndpoint(self.id, self.api_url, self.api_username, self.api_password)
+        return BotEndpoint(self.id, self.api_url, self.api_username)
 
     @property
     def bot_name(self) -> str:
@@ -76,8 +78,12 @@ class BotRecord:
         return "unlimited" if self.stake_amount == "unlimited" else float(self.stake_amount)
 
 
+_FIELDS = tuple(f.name for f in fields(BotRecord))
+
+
 def _record(row: Row[Any]) -> BotRecord:
-    values = dict(row._mapping)
+    # The record's columns only: `api_password` is a column no code reads (to be dropped).
+    values = {name: row._mapping[name] for name in _FIELDS}
     values["pairs"] = json.loads(values["pairs"])
     return BotRecord(**values)
 
@@ -161,28 +167,36 @@ class BotStore:
             ).all()
         return sorted(r.user_id for r in rows)
 
-    async def update(self, bot_id: str, **values: Any) -> None:
-        """Change columns of one bot (`pairs` as a list)."""
+    async def update(self, bot_id: str, **values: Any) -> BotRecord | None:
+        """Change columns of one bot (`pairs` as a list); the bot as it is now (None if gone)."""
         if "pairs" in values:
             values["pairs"] = json.dumps(values["pairs"])
+        query = (
+            update(bots)
+            .where(bots.c.id == bot_id)
+            .values(**values, updated_at=self.clock())
+            .returning(*(bots.c[name] for name in _FIELDS))
+        )
         async with self.db.engine.begin() as conn:
-            await conn.execute(
-                update(bots).where(bots.c.id == bot_id).values(**values, updated_at=self.clock())
-            )
+            row = (await conn.execute(query)).first()
         self._recent.invalidate(bot_id)
+        return None if row is None else _record(row)
 
-    async def record_seen(self, bot_id: str, pool_bot: dict[str, Any]) -> None:
-        """Store what a pool reported about the bot: state, port and API credentials."""
+    async def record_seen(
+        self, bot_id: str, pool_bot: dict[str, Any], **values: Any
+    ) -> BotRecord | None:
+        """Store what a pool reported about the bot (state, port, API URL and user) and any
+        other `values`; the bot as it is now. The API password is derived, never stored."""
         api = pool_bot.get("api") or {}
-        await self.update(
+        return await self.update(
             bot_id,
             observed_state=str(pool_bot.get("state", "unknown")),
             status_message=str(pool_bot.get("fatal_reason") or pool_bot.get("last_exit") or ""),
             api_url=api.get("url"),
             api_username=api.get("username"),
-            api_password=api.get("password"),
             api_port=pool_bot.get("api_port"),
             last_seen=self.clock(),
+            **values,
         )
 
     async def delete(self, bot_id: str) -> None:

@@ -152,7 +152,9 @@ def build_trading(settings: Settings, db: Database, clock: Clock) -> dict[str, A
         max_wallet_cents=to_cents(settings.max_wallet_size),
     )
     bot_store = BotStore(db, clock, recent_ttl=settings.recent_read_ttl)
-    bot_api = BotApiClient(timeout=settings.bot_timeout)
+    bot_api = BotApiClient(
+        pool_token=settings.pool_token.get_secret_value(), timeout=settings.bot_timeout
+    )
     pools = PoolDirectory(
         db,
         clock,

@@ -13,15 +13,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
-
-from gateway.errors import ApiError, BadInput, NotFound, Unavailable
+from gateway.errors import BadInput, Conflict, NotFound
 from gateway.services.botapi import BotApiClient, BotOffline
 from gateway.services.botstore import BotRecord, BotStore
 from gateway.services.money import from_cents, to_cents
 from gateway.services.pools import PoolDirectory
 from gateway.services.wallet import ReturnResult, SyncResult, WalletMove, WalletService
-from runtime.rpc.client import PoolApiError
 
 logger = logging.getLogger(__name__)
 
@@ -129,21 +126,14 @@ class FundingService:
     async def _pool(self, record: BotRecord, action: str, changes: dict[str, Any] | None) -> None:
         if record.pool_id is None:
             raise BadInput("The bot is still being provisioned", "BOT_PROVISIONING")
-        client = self.pools.client(record.pool_id)
+        pool = self.pools.control(record.pool_id)
         try:
             if action == "update":
-                await client.update_bot(record.id, changes or {})
+                await pool.update_bot(record.id, changes or {})
             else:
-                await client.stop_bot(record.id)
-        except PoolApiError as exc:
+                await pool.stop_bot(record.id)
+        except (NotFound, Conflict) as exc:
             if exc.code == "BOT_NOT_RUNNING":
                 return
-            if exc.status < 500:
-                raise BadInput(exc.message, exc.code) from None
-            raise Unavailable(f"Pool failed: {exc.message}", "POOL_UNAVAILABLE") from None
-        except (aiohttp.ClientError, TimeoutError, OSError, ApiError) as exc:
-            if isinstance(exc, ApiError):
-                raise
-            raise Unavailable(
-                f"Pool {record.pool_id} is not reachable", "POOL_UNAVAILABLE"
-            ) from exc
+            # W5/W6 have always answered a pool's refusal with 400 and the pool's code.
+            raise BadInput(exc.message, exc.code) from None

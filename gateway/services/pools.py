@@ -1,7 +1,8 @@
 """The pool directory: which pool supervisors exist, how to reach them and how healthy they are.
 
 Pools come from settings or announce themselves; each gets one row in `pools` and one
-long-lived control client. A background loop asks every pool for its health and stores the
+long-lived `PoolControl` (gateway/services/poolcontrol.py), which every service calls the
+pool through. A background loop asks every pool for its health and stores the
 answer, so placement and the pool pages read the database instead of calling pools.
 """
 
@@ -15,17 +16,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiohttp
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
 from gateway.db.database import Database
 from gateway.db.tables import bots, pools
-from gateway.errors import Unavailable
+from gateway.errors import ApiError, Unavailable
 from gateway.services.common import Clock
 from gateway.services.placement import PoolLoad
-from runtime.rpc.client import PoolApiError, PoolClient
+from gateway.services.poolcontrol import PoolControl, failure_text
+from runtime.rpc.client import PoolClient
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def status_from_health(health: dict[str, Any]) -> str:
 
 
 class PoolDirectory:
-    """Known pools, their control clients and their last observed health."""
+    """Known pools, the control of each and their last observed health."""
 
     def __init__(
         self,
@@ -103,24 +104,24 @@ class PoolDirectory:
         self._timeout = timeout
         self._health_timeout = health_timeout
         self._configured = dict(configured)
-        self._clients: dict[str, PoolClient] = {}
+        self._controls: dict[str, PoolControl] = {}
         self._started = False
 
     # -- lifetime -------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Record the configured pools and open a client for every pool the database knows."""
+        """Record the configured pools and open a control for every pool the database knows."""
         for pool_id, url in self._configured.items():
             await self._upsert(pool_id, url, source="settings")
         for record in await self.list():
-            await self._open_client(record.id, record.control_url)
+            await self._open(record.id, record.control_url)
         self._started = True
-        logger.info("pool directory: %d pools known", len(self._clients))
+        logger.info("pool directory: %d pools known", len(self._controls))
 
     async def close(self) -> None:
-        clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            await client.close()
+        controls, self._controls = list(self._controls.values()), {}
+        for control in controls:
+            await control.close()
 
     # -- registry -------------------------------------------------------------------------------
 
@@ -147,17 +148,17 @@ class PoolDirectory:
         )
         record = await self.find(pool_id)
         assert record is not None  # noqa: S101 - just written
-        await self._open_client(pool_id, record.control_url)
+        await self._open(pool_id, record.control_url)
         # Check at once so a new pool can take bots without waiting for the next health pass.
         await self._check_one(record)
         checked = await self.find(pool_id)
         assert checked is not None  # noqa: S101
         return checked
 
-    def client(self, pool_id: str) -> PoolClient:
-        """The control client of a known pool; 503 `POOL_UNKNOWN` otherwise."""
+    def control(self, pool_id: str) -> PoolControl:
+        """The control of a known pool; 503 `POOL_UNKNOWN` otherwise."""
         try:
-            return self._clients[pool_id]
+            return self._controls[pool_id]
         except KeyError:
             raise Unavailable(f"Pool {pool_id} is not known", "POOL_UNKNOWN") from None
 
@@ -233,15 +234,13 @@ class PoolDirectory:
         await asyncio.gather(*(self._check_one(r) for r in records))
 
     async def _check_one(self, record: PoolRecord) -> None:
-        client = self._clients.get(record.id)
-        if client is None:
-            client = await self._open_client(record.id, record.control_url)
+        control = self._controls.get(record.id)
+        if control is None:
+            control = await self._open(record.id, record.control_url)
         try:
-            async with asyncio.timeout(self._health_timeout):
-                health = await client.health()
-        except (PoolApiError, aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
-            error = str(exc) or type(exc).__name__
-            await self._store_status(record, "unreachable", last_error=error)
+            health = await control.health(timeout=self._health_timeout)
+        except ApiError as exc:
+            await self._store_status(record, "unreachable", last_error=failure_text(exc))
             return
         status = status_from_health(health)
         if record.status == "draining":  # an operator's decision, not the pool's
@@ -279,18 +278,18 @@ class PoolDirectory:
 
     # -- helpers --------------------------------------------------------------------------------
 
-    async def _open_client(self, pool_id: str, url: str) -> PoolClient:
-        """The pool's client, replaced when its URL changed."""
-        current = self._clients.get(pool_id)
-        if current is not None and current.base_url == url.rstrip("/"):
+    async def _open(self, pool_id: str, url: str) -> PoolControl:
+        """The pool's control, replaced when its URL changed."""
+        current = self._controls.get(pool_id)
+        if current is not None and current.url == url.rstrip("/"):
             return current
         client = PoolClient(url, self._token, timeout=self._timeout)
         await client.__aenter__()
-        self._clients[pool_id] = client
+        control = self._controls[pool_id] = PoolControl(pool_id, client)
         if current is not None:
             logger.info("pool %s moved to %s", pool_id, url)
             await current.close()
-        return client
+        return control
 
     async def _upsert(
         self,

@@ -17,16 +17,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-import aiohttp
 from sqlalchemy import insert
 
 from gateway.db.database import Database
 from gateway.db.tables import reconcile_actions
-from gateway.errors import ApiError
+from gateway.errors import ApiError, Conflict, NotFound, PoolUnreachable
 from gateway.services.botstore import BotRecord, BotStore
 from gateway.services.common import Clock, new_id
+from gateway.services.poolcontrol import failure_text
 from gateway.services.pools import PoolDirectory, PoolRecord
-from runtime.rpc.client import PoolApiError
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +41,6 @@ NEEDS_STOP = frozenset({"running", "starting", "backoff"})
 RACE_CODES = frozenset(
     {"BOT_EXISTS", "BOT_ALREADY_RUNNING", "BOT_NOT_RUNNING", "BOT_STOPPING", "BOT_BUSY"}
 )
-POOL_FAILURES = (PoolApiError, aiohttp.ClientError, TimeoutError, OSError, ApiError)
 
 
 @dataclass(frozen=True)
@@ -221,10 +219,9 @@ class Reconciler:
 
     async def _list(self, pool_id: str) -> Listing:
         try:
-            async with asyncio.timeout(self.list_timeout):
-                return await self.pools.client(pool_id).list_bots()
-        except POOL_FAILURES as exc:
-            return str(exc) or type(exc).__name__
+            return await self.pools.control(pool_id).list_bots(timeout=self.list_timeout)
+        except ApiError as exc:
+            return failure_text(exc)
 
     async def _unreachable(
         self, report: ReconcileReport, record: PoolRecord, error: str, on_pool: list[BotRecord]
@@ -304,8 +301,8 @@ class Reconciler:
             desired = "running"  # the saga stalled after the user asked for a running bot
         try:
             view = await self._converge(report, pool_id, row, desired, pool_bot)
-        except POOL_FAILURES as exc:
-            message = f"could not bring {row.id} to {desired}: {exc}"
+        except ApiError as exc:
+            message = f"could not bring {row.id} to {desired}: {failure_text(exc)}"
             await self._problem(
                 report, "bot", row.id, "failed", message, pool_id=pool_id, user_id=row.user_id
             )
@@ -329,12 +326,12 @@ class Reconciler:
         pool_bot: dict[str, Any] | None,
     ) -> dict[str, Any] | None:
         """Bring the pool's copy of the bot to `desired`; returns the pool's latest view."""
-        client = self.pools.client(pool_id)
+        pool = self.pools.control(pool_id)
         try:
             if pool_bot is None:
-                view = await client.add_bot(await self.spec_for(row))
+                view = await pool.add_bot(await self.spec_for(row))
                 if desired == "stopped":
-                    view = await client.stop_bot(row.id)
+                    view = await pool.stop_bot(row.id)
                 report.issues.append(Issue("bot", row.id, "missing", "not in its pool", pool_id))
                 await self._act(report, "readded", pool_id, row, f"re-added, {desired}")
                 return view
@@ -342,17 +339,17 @@ class Reconciler:
             if pool_bot.get("busy"):
                 return pool_bot
             if desired == "running" and state in NEEDS_START and self._may_start(row.id, state):
-                view = await client.start_bot(row.id)
+                view = await pool.start_bot(row.id)
                 report.issues.append(Issue("bot", row.id, state, "should be running", pool_id))
                 await self._act(report, "started", pool_id, row, f"was {state}")
                 return view
             if desired == "stopped" and state in NEEDS_STOP:
-                view = await client.stop_bot(row.id)
+                view = await pool.stop_bot(row.id)
                 report.issues.append(Issue("bot", row.id, state, "should be stopped", pool_id))
                 await self._act(report, "stopped", pool_id, row, f"was {state}")
                 return view
             return pool_bot
-        except PoolApiError as exc:
+        except Conflict as exc:
             if exc.code in RACE_CODES:
                 logger.info("bot %s changed meanwhile on %s: %s", row.id, pool_id, exc.code)
                 return None
@@ -374,17 +371,18 @@ class Reconciler:
     ) -> str:
         """Remove a bot nobody owns from its pool; returns '' or the error."""
         try:
-            await self.pools.client(pool_id).remove_bot(bot_id)
-        except PoolApiError as exc:
-            if exc.status != 404:  # 404: already gone, which is what we wanted
-                message = f"could not remove orphan {bot_id}: {exc.message}"
-                if report is not None:
-                    await self._problem(
-                        report, "bot", bot_id, "failed", message, pool_id=pool_id, user_id=owner
-                    )
-                return exc.message
-        except POOL_FAILURES as exc:
-            return str(exc) or type(exc).__name__
+            await self.pools.control(pool_id).remove_bot(bot_id)
+        except NotFound:
+            pass  # already gone, which is what we wanted
+        except PoolUnreachable as exc:
+            return failure_text(exc)
+        except ApiError as exc:  # the pool answered: a lasting problem worth a row
+            message = f"could not remove orphan {bot_id}: {exc.message}"
+            if report is not None:
+                await self._problem(
+                    report, "bot", bot_id, "failed", message, pool_id=pool_id, user_id=owner
+                )
+            return exc.message
         logger.warning("removed orphan bot %s from pool %s (owner %s)", bot_id, pool_id, owner)
         await self._record("removed_orphan", pool_id, bot_id, owner or None, "")
         if report is not None:

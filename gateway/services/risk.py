@@ -1,6 +1,7 @@
 """Per-bot risk settings and feature objects: stored in `bot_settings`, applied to the bot.
 
-Only what FreqTrade has a setting for reaches the bot (docs/risk-settings.md): the risk level
+Only what FreqTrade has a setting for reaches the bot (docs/risk-settings.md; the keys are
+computed in gateway/services/riskconfig.py): the risk level
 becomes `stoploss`, the trailing stop its four `trailing_*` keys, the take-profit levels
 `minimal_roi` (plus, for a ladder, position adjustment and the rungs the bundled strategies'
 TakeProfitLadder sells at), and a disabled or paused bot FreqTrade's PAUSED state. A save
@@ -20,30 +21,29 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-import aiohttp
 from sqlalchemy import select
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
 from gateway.db.database import Database
 from gateway.db.tables import bot_settings
-from gateway.errors import Conflict, NotFound, Unavailable
+from gateway.errors import ApiError, Conflict, NotFound, Unavailable
 from gateway.services import riskdefaults as rd
 from gateway.services.botapi import BotApiClient, BotOffline
 from gateway.services.botstore import BotRecord, BotStore
 from gateway.services.common import Clock, iso
 from gateway.services.market import has_ladder
+from gateway.services.poolcontrol import PoolControl, failure_text
+from gateway.services.riskconfig import freqtrade_overrides
 from runtime.botconfig import deep_merge
-from runtime.rpc.client import PoolApiError, PoolClient
-from strategies.take_profit_ladder import CONFIG_KEY as LADDER_KEY
 
 logger = logging.getLogger(__name__)
 
 
-class PoolClients(Protocol):
-    """What this service needs of the pool directory: a control-API client per pool."""
+class PoolControls(Protocol):
+    """What this service needs of the pool directory: the control of each pool."""
 
-    def client(self, pool_id: str) -> PoolClient: ...
+    def control(self, pool_id: str) -> PoolControl: ...
 
 
 @dataclass(frozen=True)
@@ -69,64 +69,6 @@ class BotRisk:
         if not self.pause_reason:
             return False
         return self.paused_until is None or self.paused_until > now
-
-
-def stoploss_for(risk_level: float) -> float:
-    """Risk level 0..100 scaled linearly onto a stoploss of -2 % .. -20 % (50 -> -11 %)."""
-    return -round(0.02 + 0.18 * risk_level / 100, 6)
-
-
-def _ratio(percent: float) -> float:
-    return round(percent / 100, 6)
-
-
-def take_profit_overrides(take_profit: Mapping[str, Any], *, ladder: bool) -> dict[str, Any]:
-    """`single`: the first level closes the trade (ROI). `ladder`: partial exits, top closes.
-
-    A ladder's levels are sorted by profit; every level below the top sells its `exitPercent`
-    of what is still open through the strategy's TakeProfitLadder (position adjustment), and
-    FreqTrade's ROI closes the rest at the top level (strategies/take_profit_ladder.py). A
-    strategy without the mixin (`ladder` false) gets the top level only: position adjustment
-    is never switched on for a strategy that may have its own (DCA) use for it.
-    """
-    levels = take_profit["levels"]
-    if not take_profit["enabled"] or not levels:
-        return {}
-    if take_profit["mode"] == "single" or len(levels) == 1:
-        return {"minimal_roi": {"0": _ratio(levels[0]["percentage"])}}
-    ordered = sorted(levels, key=lambda level: level["percentage"])
-    top = {"minimal_roi": {"0": _ratio(ordered[-1]["percentage"])}}
-    if not ladder:
-        return top
-    rungs = [
-        {"profit": _ratio(level["percentage"]), "exit_share": _ratio(level["exitPercent"])}
-        for level in ordered[:-1]
-    ]
-    return {**top, "position_adjustment_enable": True, LADDER_KEY: rungs}
-
-
-def freqtrade_overrides(
-    settings: Mapping[str, Any], features: Mapping[str, Any], *, paused: bool, ladder: bool
-) -> dict[str, Any]:
-    """The FreqTrade config keys these settings set; the complete set, never a delta.
-
-    `ladder`: the bot's strategy sells at take-profit rungs (market.has_ladder).
-    """
-    overrides: dict[str, Any] = {"stoploss": stoploss_for(settings["riskLevel"])}
-    trailing = features["trailingStop"]
-    if trailing["enabled"]:
-        overrides.update(
-            trailing_stop=True,
-            trailing_stop_positive=round(trailing["callbackRate"] / 100, 6),
-            trailing_stop_positive_offset=round(trailing["activationPercent"] / 100, 6),
-            trailing_only_offset_is_reached=trailing["lockInProfit"],
-        )
-    else:
-        overrides["trailing_stop"] = False
-    overrides.update(take_profit_overrides(features["takeProfitLevels"], ladder=ladder))
-    if paused:
-        overrides["initial_state"] = "paused"
-    return overrides
 
 
 def _from_row(row: Row[Any] | None) -> BotRisk:
@@ -157,7 +99,7 @@ class RiskSettingsService:
         clock: Clock,
         *,
         bots: BotStore,
-        pools: PoolClients,
+        pools: PoolControls,
         api: BotApiClient,
     ) -> None:
         self.db = db
@@ -379,22 +321,25 @@ class RiskSettingsService:
         self, record: BotRecord, overrides: dict[str, Any], *, restart: bool = True
     ) -> None:
         assert record.pool_id is not None  # noqa: S101 - checked by the caller
+        pool = self.pools.control(record.pool_id)  # an unknown pool: 503 POOL_UNKNOWN
         try:
-            result = await self.pools.client(record.pool_id).update_bot(
+            result = await pool.update_bot(
                 record.id, {"config_overrides": overrides}, restart=restart
             )
-        except PoolApiError as exc:
-            if exc.status == 404:
-                logger.info(
-                    "bot %s is not in pool %s: settings apply on re-add", record.id, record.pool_id
-                )
-                return
-            if exc.status == 409:
-                raise Conflict(f"The bot is busy, try again ({exc.message})", exc.code) from None
-            logger.warning("pool %s refused settings of bot %s: %s", record.pool_id, record.id, exc)
-            raise _pool_unavailable(record.pool_id) from None
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            logger.warning("pool %s unreachable for bot %s: %r", record.pool_id, record.id, exc)
+        except NotFound:
+            logger.info(
+                "bot %s is not in pool %s: settings apply on re-add", record.id, record.pool_id
+            )
+            return
+        except Conflict as exc:
+            raise Conflict(f"The bot is busy, try again ({exc.message})", exc.code) from None
+        except ApiError as exc:
+            logger.warning(
+                "pool %s did not take settings of bot %s: %s",
+                record.pool_id,
+                record.id,
+                failure_text(exc),
+            )
             raise _pool_unavailable(record.pool_id) from None
         logger.info(
             "bot %s got new settings from pool %s (restarted=%s)",

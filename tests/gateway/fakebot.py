@@ -1,7 +1,9 @@
 """A small stand-in for one bot's FreqTrade REST API, served over real HTTP.
 
 It speaks the parts the gateway uses (token login, /status, /balance, /trades, /profit and an
-echo route) with FreqTrade's field names. A configurable delay makes it a slow or dead bot for
+echo route) with FreqTrade's field names. Like a pool's bot, it takes the login `bot-<id>` with
+the password derived from the pool token; the tests' gateways have no pool token unless a test
+gives one, so that is the empty token here. A configurable delay makes it a slow or dead bot for
 the timeout paths; it counts calls and the most calls it had in flight at once.
 """
 
@@ -16,9 +18,15 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-USERNAME = "freqtrader"
-PASSWORD = "fake-bot-password"  # noqa: S105 - test double
+from runtime.rpc.credentials import bot_api_password
+
+GATEWAY_POOL_TOKEN = ""
 TOKEN = "fake-access-token"  # noqa: S105 - test double
+
+
+def username(bot_id: str) -> str:
+    """The API user a pool gives the bot (runtime/store.py ApiCredentials)."""
+    return f"bot-{bot_id}"
 
 
 def open_trade(
@@ -85,7 +93,7 @@ class FakeBot:
         return app
 
     async def _login(self, request: web.Request) -> web.Response:
-        if request.headers.get("Authorization") != _basic():
+        if not _derived_login(request.headers.get("Authorization", "")):
             return web.json_response({"detail": "Unauthorized"}, status=401)
         return web.json_response({"access_token": TOKEN, "refresh_token": "r"})
 
@@ -132,5 +140,11 @@ class FakeBot:
         return web.Response(status=418, text=json.dumps(echoed), content_type="text/plain")
 
 
-def _basic() -> str:
-    return aiohttp.encode_basic_auth(USERNAME, PASSWORD)
+def _derived_login(header: str) -> bool:
+    try:
+        auth = aiohttp.BasicAuth.decode(header)
+    except ValueError:
+        return False
+    bot_id = str(auth.login).removeprefix("bot-")
+    expected = (username(bot_id), bot_api_password(GATEWAY_POOL_TOKEN, bot_id))
+    return (auth.login, auth.password) == expected

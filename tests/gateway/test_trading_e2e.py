@@ -16,11 +16,14 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from sqlalchemy import select
 
 from gateway.app import create_app
+from gateway.db.tables import bots
 from gateway.keys import SERVICES
 from gateway.settings import Settings
 from runtime.rpc.client import PoolClient
+from runtime.rpc.credentials import bot_api_password
 from tests.fixtures.pools import POOL_TOKEN, running_pool
 from tests.gateway.conftest import register_and_login
 from tests.helpers import async_wait_until
@@ -196,6 +199,16 @@ async def test_trading_pages_on_real_pools(
         assert stream["portfolio"]["botCount"] == 3
         assert isinstance(stream["positions"]["positions"], list)
         assert "error" not in stream["_names"]
+
+        # The gateway keeps no bot API password: it derives each from the pool token when it
+        # logs in to the bot, as the proxy does below.
+        async with services.bot_store.db.engine.connect() as conn:
+            rows = (await conn.execute(select(bots))).all()
+        assert len(rows) == 3
+        for row in rows:
+            assert row._mapping.get("api_password") is None
+            derived = bot_api_password(POOL_TOKEN, row.id)
+            assert derived not in [str(value) for value in row._mapping.values()]
 
         # B6/B7: FreqTrade's own JSON through the proxy.
         balance = await client.get(

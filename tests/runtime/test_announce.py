@@ -131,4 +131,4 @@ async def test_a_real_pool_announces_itself_and_turns_healthy(
             "announced",
         )
         assert (record.capacity, record.bots_reported) == (5, 0)
-        assert directory.client("edge-2").base_url == pool.url
+        assert directory.control("edge-2").url == pool.url

@@ -9,8 +9,9 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from runtime.rpc.app import create_app
+from runtime.rpc.credentials import bot_api_password
 from runtime.settings import PoolSettings
-from tests.runtime.conftest import AUTH, bot_body
+from tests.runtime.conftest import AUTH, TOKEN, bot_body
 from tests.runtime.fakes import FakeLauncher
 
 ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
@@ -78,9 +79,10 @@ async def test_lifecycle_conflicts_and_persistence(
     assert added["state"] == "starting"
     assert added["api_port"] == settings.api_port_min
     assert added["api"]["url"].endswith(str(settings.api_port_min))
-    assert len(added["api"]["password"]) >= 16
+    assert added["api"]["password"] == bot_api_password(TOKEN, "b1")
     folder = settings.data_dir / "bots" / "b1"
     config = json.loads((folder / "config.json").read_text())
+    assert config["api_server"]["password"] == bot_api_password(TOKEN, "b1")
     assert config["dry_run"] is True
     assert config["dry_run_wallet"] == 1000
     assert config["api_server"]["listen_port"] == added["api_port"]
@@ -134,6 +136,7 @@ async def test_lifecycle_conflicts_and_persistence(
     stored = json.loads((settings.data_dir / "pool.json").read_text())
     assert set(stored["bots"]) == {"b1", "b2"}
     assert stored["bots"]["b1"]["spec"]["dry_run_wallet"] == 2500
+    assert "password" not in stored["bots"]["b1"]["api"]  # derived, never stored
 
     removed = await expect(await client.delete("/bots/b1"), 200)
     assert removed["removed"] is True
@@ -158,3 +161,29 @@ async def test_restore_from_pool_json(aiohttp_client: ClientFactory, make_settin
     assert bots["b1"]["state"] == "starting"
     assert bots["b2"]["state"] == "stopped"
     assert [c.launch.bot_id for c in launcher.children] == ["b1"]
+
+
+async def test_a_restored_bot_starts_with_the_derived_password(
+    aiohttp_client: ClientFactory, make_settings: Any
+) -> None:
+    settings = make_settings()
+    first = await _client(aiohttp_client, settings, FakeLauncher())
+    await expect(await first.post("/bots", json=bot_body("b1")), 201)
+    await first.close()
+    # A pool.json and a config of an earlier version: a random password, stored.
+    store = settings.data_dir / "pool.json"
+    stored = json.loads(store.read_text())
+    stored["bots"]["b1"]["api"]["password"] = "random-from-before"  # noqa: S105
+    store.write_text(json.dumps(stored))
+    config_path = settings.data_dir / "bots" / "b1" / "config.json"
+    config = json.loads(config_path.read_text())
+    config["api_server"]["password"] = "random-from-before"  # noqa: S105
+    config_path.write_text(json.dumps(config))
+
+    launcher = FakeLauncher()
+    second = await _client(aiohttp_client, settings, launcher)
+    [bot] = (await expect(await second.get("/bots"), 200))["bots"]
+    assert [c.launch.bot_id for c in launcher.children] == ["b1"]
+    derived = bot_api_password(TOKEN, "b1")
+    assert json.loads(config_path.read_text())["api_server"]["password"] == derived
+    assert bot["api"]["password"] == derived

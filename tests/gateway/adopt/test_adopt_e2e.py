@@ -25,6 +25,7 @@ from gateway.services.users import UserStore
 from gateway.services.wallet import WalletService
 from gateway.settings import Settings
 from gateway.usercli import create_user
+from runtime.rpc.credentials import bot_api_password
 from tests.fixtures.pools import POOL_TOKEN, RunningPool
 from tests.gateway.adopt.conftest import (
     OLD_STRATEGY,
@@ -167,7 +168,8 @@ def test_adopted_bot_continues_the_old_trade(
         assert endpoint is not None and record.api_port is not None
         assert endpoint.url.endswith(f":{record.api_port}")
 
-        client = FtRestClient(endpoint.url, endpoint.username, endpoint.password, timeout=5)
+        password = bot_api_password(POOL_TOKEN, bot_id)
+        client = FtRestClient(endpoint.url, endpoint.username, password, timeout=5)
 
         def open_trades() -> list[dict[str, Any]] | None:
             status = client.status()

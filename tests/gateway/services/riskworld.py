@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -13,6 +14,7 @@ from gateway.errors import Unavailable
 from gateway.services.botapi import BotApiClient
 from gateway.services.botstore import BotRecord, BotStore
 from gateway.services.common import utcnow
+from gateway.services.poolcontrol import PoolControl
 from gateway.services.risk import RiskSettingsService
 from gateway.services.users import UserStore
 from runtime.rpc.client import PoolClient
@@ -23,28 +25,43 @@ STRATEGY = "SafeDefaultStrategy"  # bundled, so it sells at take-profit ladder r
 
 @dataclass
 class Pools:
-    """The one method the service needs of the pool directory, over real PoolClients."""
+    """The one method the service needs of the pool directory, over real pool controls."""
 
-    clients: dict[str, PoolClient] = field(default_factory=dict)
+    controls: dict[str, PoolControl] = field(default_factory=dict)
 
-    def client(self, pool_id: str) -> PoolClient:
-        if pool_id not in self.clients:
+    def control(self, pool_id: str) -> PoolControl:
+        if pool_id not in self.controls:
             raise Unavailable(f"Pool {pool_id} is unknown", "POOL_UNAVAILABLE")
-        return self.clients[pool_id]
+        return self.controls[pool_id]
 
     async def open(self, pool_id: str, url: str, token: str = POOL_TOKEN) -> PoolClient:
+        """The pool's control for the service; the raw client for the test's own calls."""
         client = await PoolClient(url, token, timeout=30).__aenter__()
-        self.clients[pool_id] = client
+        self.controls[pool_id] = PoolControl(pool_id, client)
         return client
 
     async def close(self) -> None:
-        for client in self.clients.values():
-            await client.close()
+        for control in self.controls.values():
+            await control.close()
+
+
+@dataclass
+class MovingClock:
+    """The services' clock: the real time, plus however far a test moved it on."""
+
+    ahead: timedelta = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return utcnow() + self.ahead
+
+    def advance(self, by: timedelta) -> None:
+        self.ahead += by
 
 
 @dataclass
 class World:
     db: Database
+    clock: MovingClock
     store: BotStore
     pools: Pools
     api: BotApiClient
@@ -86,11 +103,12 @@ async def make_world(url: str) -> World:
     users = UserStore(db)
     alice = await users.create(email="alice@example.com", username="alice", password_hash=None)
     bob = await users.create(email="bob@example.com", username="bob", password_hash=None)
-    store = BotStore(db)
+    clock = MovingClock()
+    store = BotStore(db, clock)
     directory = Pools()
-    api = BotApiClient(timeout=10)
-    risk = RiskSettingsService(db, utcnow, bots=store, pools=directory, api=api)
-    return World(db, store, directory, api, risk, alice.id, bob.id)
+    api = BotApiClient(pool_token=POOL_TOKEN, timeout=10)
+    risk = RiskSettingsService(db, clock, bots=store, pools=directory, api=api)
+    return World(db, clock, store, directory, api, risk, alice.id, bob.id)
 
 
 async def show_config(world: World, bot_id: str) -> dict[str, Any]:

@@ -62,7 +62,7 @@ async def ctx(db_url: str) -> AsyncIterator[Ctx]:
         await db.close()
 
 
-async def test_configured_pools_are_recorded_and_get_clients(ctx: Ctx) -> None:
+async def test_configured_pools_are_recorded_and_get_controls(ctx: Ctx) -> None:
     url = dead_url()
     directory = ctx.directory([("p1", url)])
     await directory.start()
@@ -74,9 +74,9 @@ async def test_configured_pools_are_recorded_and_get_clients(ctx: Ctx) -> None:
             "settings",
             "unknown",
         )
-        assert directory.client("p1").base_url == url
+        assert directory.control("p1").url == url
         with pytest.raises(Unavailable) as excinfo:
-            directory.client("nope")
+            directory.control("nope")
         assert excinfo.value.code == "POOL_UNKNOWN"
     finally:
         await directory.close()
@@ -98,14 +98,14 @@ async def test_announced_pools_are_recorded_and_known_after_a_restart(ctx: Ctx) 
         assert record.status == "unreachable" and record.last_error
         record = await directory.announce("edge-1", moved, "")
         assert record.control_url == moved and record.host_label == "host-a"
-        assert directory.client("edge-1").base_url == moved
+        assert directory.control("edge-1").url == moved
     finally:
         await directory.close()
     # A new gateway process knows the pool from the database before it announces again.
     again = ctx.directory()
     await again.start()
     try:
-        assert again.client("edge-1").base_url == moved
+        assert again.control("edge-1").url == moved
     finally:
         await again.close()
 

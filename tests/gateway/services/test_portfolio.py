@@ -13,13 +13,7 @@ from gateway.models.portfolio import portfolio_body, positions_body
 from gateway.services.botstore import BotRecord
 from gateway.services.container import Services
 from tests.gateway.conftest import AppClient, ClientFactory, register_and_login
-from tests.gateway.fakebot import (
-    PASSWORD,
-    USERNAME,
-    FakeBot,
-    closed_trade,
-    open_trade,
-)
+from tests.gateway.fakebot import FakeBot, closed_trade, open_trade, username
 
 ServerFactory = Callable[..., Awaitable[TestServer]]
 
@@ -53,8 +47,7 @@ async def add_bot(
         wallet_cents=wallet_cents,
         desired_state=desired,
         api_url=url,
-        api_username=USERNAME if url else None,
-        api_password=PASSWORD if url else None,
+        api_username=username(bot_id) if url else None,
         api_port=None,
     )
 

@@ -7,7 +7,6 @@ process with a real FreqTrade bot on the sandbox exchange.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -20,7 +19,6 @@ from aiohttp.test_utils import TestServer
 
 from gateway.errors import Forbidden, NotFound, Unavailable
 from gateway.services.botstore import BotRecord
-from gateway.services.common import utcnow
 from runtime.rpc.app import create_app as create_pool_app
 from runtime.rpc.client import PoolClient
 from runtime.settings import PoolSettings
@@ -203,7 +201,7 @@ async def test_a_bot_its_pool_does_not_know_is_saved(world: World, pool: FakePro
 
 async def test_pause_window_and_resume(world: World) -> None:
     await world.add_bot("b1")
-    now = utcnow()
+    now = world.clock()
     await world.risk.pause("b1", "daily loss", now + timedelta(hours=4))
     assert (await world.risk.config_overrides("b1", STRATEGY))["initial_state"] == "paused"
     row = await world.row("b1")
@@ -228,13 +226,12 @@ async def test_an_expired_pause_is_lifted_and_leaves_the_pool_spec(
     for bot_id in ("b1", "b2"):
         await world.store.record_seen(bot_id, await pool.client.stop_bot(bot_id))
         await pool.client.wait_for_state(bot_id, "stopped", 10)
-    soon = utcnow() + timedelta(seconds=0.3)
-    await world.risk.pause("b1", "daily loss", soon)
-    await world.risk.pause("b2", "emergency", utcnow() + timedelta(hours=1))
+    await world.risk.pause("b1", "daily loss", world.clock() + timedelta(minutes=10))
+    await world.risk.pause("b2", "emergency", world.clock() + timedelta(hours=1))
     assert (await _pool_overrides(pool, "b1"))["initial_state"] == "paused"
     assert await world.risk.expire_pauses() == []  # not yet
 
-    await asyncio.sleep(0.4)
+    world.clock.advance(timedelta(minutes=11))
     assert await world.risk.expire_pauses() == ["b1"]
     assert "initial_state" not in await _pool_overrides(pool, "b1")
     row = await world.row("b1")
@@ -249,8 +246,8 @@ async def test_an_expired_pause_stays_while_its_pool_is_down(
     await _place(world, pool.client, "b1")
     await world.store.record_seen("b1", await pool.client.stop_bot("b1"))
     await pool.client.wait_for_state("b1", "stopped", 10)
-    await world.risk.pause("b1", "daily loss", utcnow() + timedelta(seconds=0.2))
-    await asyncio.sleep(0.3)
+    await world.risk.pause("b1", "daily loss", world.clock() + timedelta(minutes=10))
+    world.clock.advance(timedelta(minutes=11))
     url = pool.client.base_url
     await world.pools.open("p1", f"http://127.0.0.1:{free_port()}")  # the pool goes away
     assert await world.risk.expire_pauses() == []
@@ -318,9 +315,9 @@ async def test_settings_reach_a_real_freqtrade_bot(tmp_path: Path, sandbox_url: 
             )
 
             # A timed pause (a protection's) runs out: the loop's pass resumes the bot.
-            await world.risk.pause("real-1", "daily loss", utcnow() + timedelta(seconds=0.5))
+            await world.risk.pause("real-1", "daily loss", world.clock() + timedelta(minutes=10))
             assert (await show_config(world, "real-1"))["state"] == "paused"
-            await asyncio.sleep(0.6)
+            world.clock.advance(timedelta(minutes=11))
             assert await world.risk.expire_pauses() == ["real-1"]
             assert (await show_config(world, "real-1"))["state"] == "running"
             assert (await client.bot_status("real-1"))["pid"] == pid

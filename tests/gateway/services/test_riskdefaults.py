@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from gateway.errors import BadInput, InvalidField
 from gateway.services import riskdefaults as rd
-from gateway.services.risk import freqtrade_overrides, stoploss_for
+from gateway.services.riskconfig import freqtrade_overrides, stoploss_for
 
 
 def test_defaults_are_the_contract_table() -> None:
