@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from cli.logsetup import request_id_var
 from gateway.db.database import Database
-from gateway.db.tables import audit_log
 from gateway.services.common import Clock, new_id, utcnow
+from migrations.schema import audit_log
 
 logger = logging.getLogger(__name__)
 

@@ -13,10 +13,10 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
 from gateway.db.database import Database
-from gateway.db.tables import bots
 from gateway.errors import Conflict, Forbidden, NotFound
 from gateway.services.common import Clock, utcnow
 from gateway.services.recent import RecentCache
+from migrations.schema import bots
 
 DesiredState = Literal["provisioning", "running", "stopped", "deleting"]
 

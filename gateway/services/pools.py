@@ -21,10 +21,10 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
 from gateway.db.database import Database
-from gateway.db.tables import bots, pools
 from gateway.errors import Unavailable
 from gateway.services.common import Clock
 from gateway.services.placement import PoolLoad
+from migrations.schema import bots, pools
 from runtime.rpc.client import PoolApiError, PoolClient
 
 logger = logging.getLogger(__name__)

@@ -21,11 +21,11 @@ import aiohttp
 from sqlalchemy import insert
 
 from gateway.db.database import Database
-from gateway.db.tables import reconcile_actions
 from gateway.errors import ApiError
 from gateway.services.botstore import BotRecord, BotStore
 from gateway.services.common import Clock, new_id
 from gateway.services.pools import PoolDirectory, PoolRecord
+from migrations.schema import reconcile_actions
 from runtime.rpc.client import PoolApiError
 
 logger = logging.getLogger(__name__)

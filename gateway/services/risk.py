@@ -26,13 +26,13 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
 from gateway.db.database import Database
-from gateway.db.tables import bot_settings
 from gateway.errors import Conflict, NotFound, Unavailable
 from gateway.services import riskdefaults as rd
 from gateway.services.botapi import BotApiClient, BotOffline
 from gateway.services.botstore import BotRecord, BotStore
 from gateway.services.common import Clock, iso
 from gateway.services.market import has_ladder
+from migrations.schema import bot_settings
 from runtime.botconfig import deep_merge
 from runtime.rpc.client import PoolApiError, PoolClient
 from strategies.take_profit_ladder import CONFIG_KEY as LADDER_KEY

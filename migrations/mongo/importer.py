@@ -16,7 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.db.database import Database
-from gateway.db.tables import (
+from gateway.services.common import Clock, new_id, utcnow
+from migrations.mongo.mapping import Plan, SnapshotRow, UserRow
+from migrations.mongo.report import Report
+from migrations.schema import (
     bots,
     legacy_ids,
     portfolio_snapshots,
@@ -25,9 +28,6 @@ from gateway.db.tables import (
     wallet_transactions,
     wallets,
 )
-from gateway.services.common import Clock, new_id, utcnow
-from migrations.mongo.mapping import Plan, SnapshotRow, UserRow
-from migrations.mongo.report import Report
 
 logger = logging.getLogger(__name__)
 

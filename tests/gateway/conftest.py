@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from gateway.app import create_app
 from gateway.db.database import Database
-from gateway.db.tables import metadata
 from gateway.settings import Settings
 from migrations import runner
+from migrations.schema import metadata
 
 PASSWORD = "correct-horse"
 # Tables the migrations seed; everything else is emptied between PostgreSQL tests.

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Boolean, DateTime, Float, Integer, String, TypeDecorator, inspect, text
 
 from gateway.db.database import Database
-from gateway.db.tables import metadata
 from migrations import runner
+from migrations.schema import metadata
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from gateway.db.database import Database
-from gateway.db.tables import bot_settings, pools
 from gateway.errors import Unavailable
 from gateway.services.botapi import BotApiClient
 from gateway.services.botstore import BotRecord, BotStore
 from gateway.services.common import utcnow
 from gateway.services.risk import RiskSettingsService
 from gateway.services.users import UserStore
+from migrations.schema import bot_settings, pools
 from runtime.rpc.client import PoolClient
 from tests.fixtures.pools import POOL_TOKEN
 

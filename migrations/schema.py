@@ -1,4 +1,4 @@
-"""SQLAlchemy Core definitions of the tables the migrations create (a test keeps them in step)."""
+"""The relational schema: SQLAlchemy Core tables of the database the gateway and pools share."""
 
 from __future__ import annotations
 
