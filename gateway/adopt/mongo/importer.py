@@ -15,10 +15,10 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.adopt.mongo.mapping import Plan, SnapshotRow, UserRow
+from gateway.adopt.mongo.report import Report
 from gateway.db.database import Database
 from gateway.services.common import Clock, new_id, utcnow
-from migrations.mongo.mapping import Plan, SnapshotRow, UserRow
-from migrations.mongo.report import Report
 from migrations.schema import (
     bots,
     legacy_ids,
