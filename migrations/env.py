@@ -59,7 +59,7 @@ def _record(
     ctx: MigrationContext, step: MigrationInfo, heads: Collection[Any], run_args: Mapping[str, Any]
 ) -> None:
     if step.is_upgrade and not step.is_stamp:
-        context.config.attributes["applied"].append(step.up_revision_id)
+        context.config.attributes.setdefault("applied", []).append(step.up_revision_id)
 
 
 def run() -> None:
