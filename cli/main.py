@@ -17,7 +17,7 @@ COMMAND_MODULES = (
     "runtime.cli",
     "gateway.cli",
     "cli.bot",
-    "migrations.mongo.cli",
+    "gateway.adopt.mongo.cli",
     "cli.demo",
     "cli.settings",
 )

@@ -100,7 +100,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     if settings.auto_migrate and not settings.is_production:
         applied = await db.upgrade()
         if applied:
-            logger.info("applied migrations %s", applied)
+            logger.info("applied schema revisions %s", applied)
     else:
         await _warn_if_outdated(db)
     app[DB] = db

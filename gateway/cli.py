@@ -1,10 +1,11 @@
-"""`cryptopilot gateway`, `cryptopilot db upgrade` and `cryptopilot user create`."""
+"""`cryptopilot gateway`, `cryptopilot db upgrade|revision` and `cryptopilot user create`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 
 # Heavy imports (aiohttp app, SQLAlchemy) stay inside the handlers so `--help` is fast.
 
@@ -21,8 +22,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     db = subparsers.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    upgrade = db_commands.add_parser("upgrade", help="apply pending migrations")
+    upgrade = db_commands.add_parser("upgrade", help="apply pending schema revisions")
     upgrade.set_defaults(func=db_upgrade)
+    revision = db_commands.add_parser(
+        "revision",
+        help="write the next schema revision",
+        description="Compares migrations/schema.py with the database (which must be upgraded)"
+        " and writes what differs as the next file in migrations/versions/ (docs/gateway.md).",
+    )
+    revision.add_argument("message", help="what the revision does, e.g. 'drop bots.api_password'")
+    revision.add_argument(
+        "--empty", action="store_true", help="no comparison: an empty revision to write by hand"
+    )
+    revision.set_defaults(func=db_revision)
 
     user = subparsers.add_parser("user", help="manage users")
     user_commands = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
@@ -58,7 +70,7 @@ def db_upgrade(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     configure_logging(settings.log_level, settings.log_json)
 
-    async def upgrade() -> list[int]:
+    async def upgrade() -> list[str]:
         db = Database(settings.database_url)
         try:
             return await db.upgrade()
@@ -66,7 +78,33 @@ def db_upgrade(args: argparse.Namespace) -> int:
             await db.close()
 
     applied = asyncio.run(upgrade())
-    print(f"applied migrations: {applied}" if applied else "database schema is up to date")
+    print(f"applied revisions: {applied}" if applied else "database schema is up to date")
+    return 0
+
+
+def db_revision(args: argparse.Namespace) -> int:
+    from alembic.util import CommandError
+    from cli.logsetup import configure_logging
+
+    from gateway.db.database import Database
+    from gateway.settings import Settings
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_level, settings.log_json)
+
+    async def revision() -> Path:
+        db = Database(settings.database_url)
+        try:
+            return await db.new_revision(args.message, empty=args.empty)
+        finally:
+            await db.close()
+
+    try:
+        path = asyncio.run(revision())
+    except CommandError as exc:  # e.g. the database is behind: upgrade it first
+        print(f"cryptopilot db revision: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {path}: review it, then `cryptopilot db upgrade`")
     return 0
 
 

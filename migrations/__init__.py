@@ -1,0 +1,1 @@
+"""The relational schema (`schema.py`) and the Alembic revisions that build it (`versions/`)."""

@@ -25,6 +25,7 @@ import aiohttp
 
 from runtime.bot import BotHooks, BotProcess
 from runtime.botconfig import BotPaths, check_strategy, write_bot_files
+from runtime.credentials import bot_api_password
 from runtime.errors import Conflict, NotFound, Unavailable
 from runtime.exchange import ExchangeSpec, MarketList
 from runtime.launch import LaunchSpec
@@ -32,7 +33,6 @@ from runtime.ports import allocate_port
 from runtime.process import Launcher, describe_exit
 from runtime.readiness import api_answers
 from runtime.restart_policy import RestartPolicy
-from runtime.rpc.credentials import bot_api_password
 from runtime.settings import PoolSettings
 from runtime.spec import (
     apply_patch,

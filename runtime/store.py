@@ -18,7 +18,7 @@ STORE_VERSION = 1
 class ApiCredentials:
     """A bot's own REST API user and the secrets FreqTrade signs with.
 
-    Its password is not kept: it is derived from the pool token (runtime/rpc/credentials.py).
+    Its password is not kept: it is derived from the pool token (runtime/credentials.py).
     """
 
     username: str

@@ -1,1 +1,1 @@
-"""Adoption of the old per-container bots into the pools (`cryptopilot bot adopt`)."""
+"""Bringing the old platform's data in: old bots (`cryptopilot bot adopt`), MongoDB (`mongo/`)."""

@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from gateway.auth.passwords import PasswordHasher
 from gateway.db.database import Database
-from gateway.db.tables import email_verifications
 from gateway.errors import BadInput, Conflict, NotFound, Unavailable
 from gateway.mail import Mailer
 from gateway.services.audit import AuditEvent, AuditLog
@@ -18,6 +17,7 @@ from gateway.services.auth import check_password_length
 from gateway.services.common import Clock, new_id, utcnow
 from gateway.services.sessions import SessionStore
 from gateway.services.users import User, UserStore
+from migrations.schema import email_verifications
 
 logger = logging.getLogger(__name__)
 

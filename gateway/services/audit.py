@@ -10,8 +10,8 @@ from enum import StrEnum
 from sqlalchemy import func, select
 
 from gateway.db.database import Database
-from gateway.db.tables import audit_log
 from gateway.services.common import Clock, new_id, utcnow
+from migrations.schema import audit_log
 from observability.logs import request_id_var
 
 logger = logging.getLogger(__name__)

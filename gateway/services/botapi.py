@@ -1,7 +1,7 @@
 """Client of the bots' own FreqTrade REST APIs: one HTTP session, a cached JWT per bot.
 
 The gateway authenticates to each bot with the bot's user and the password derived from the
-pools' token (runtime/rpc/credentials.py; HTTP Basic on `POST /api/v1/token/login`), keeps
+pools' token (runtime/credentials.py; HTTP Basic on `POST /api/v1/token/login`), keeps
 the access token, and logs in again once when a call is answered 401 (FreqTrade's tokens
 expire after 15 minutes, and a restarted bot may have new secrets). A bot that does not answer
 becomes `BotOffline` (502 `BOT_OFFLINE`).
@@ -20,7 +20,7 @@ import aiohttp
 
 from gateway.errors import BadGateway
 from gateway.services.botstore import BotEndpoint
-from runtime.rpc.credentials import bot_api_password
+from runtime.credentials import bot_api_password
 
 logger = logging.getLogger(__name__)
 

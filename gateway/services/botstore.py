@@ -13,10 +13,10 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
 from gateway.db.database import Database
-from gateway.db.tables import bots
 from gateway.errors import Conflict, Forbidden, NotFound
 from gateway.services.common import Clock, utcnow
 from gateway.services.recent import RecentCache
+from migrations.schema import bots
 
 DesiredState = Literal["provisioning", "running", "stopped", "deleting"]
 
@@ -26,7 +26,7 @@ class BotEndpoint:
     """How the gateway reaches one bot's FreqTrade REST API (server side only).
 
     The password is not here: BotApiClient derives it from the pools' token when it logs in
-    (runtime/rpc/credentials.py), so it is never stored.
+    (runtime/credentials.py), so it is never stored.
     """
 
     bot_id: str

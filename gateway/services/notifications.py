@@ -8,8 +8,8 @@ from typing import Literal
 from sqlalchemy import select, update
 
 from gateway.db.database import Database
-from gateway.db.tables import notification_settings
 from gateway.services.common import Clock, utcnow
+from migrations.schema import notification_settings
 
 Frequency = Literal["instant", "hourly", "daily"]
 

@@ -21,11 +21,11 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
 from gateway.db.database import Database
-from gateway.db.tables import bots, pools
 from gateway.errors import ApiError, Unavailable
 from gateway.services.common import Clock
 from gateway.services.placement import PoolLoad
 from gateway.services.poolcontrol import PoolControl, failure_text
+from migrations.schema import bots, pools
 from runtime.rpc.client import PoolClient
 
 logger = logging.getLogger(__name__)

@@ -20,12 +20,12 @@ from typing import Any, Literal
 from sqlalchemy import insert
 
 from gateway.db.database import Database
-from gateway.db.tables import reconcile_actions
 from gateway.errors import ApiError, Conflict, NotFound, PoolUnreachable
 from gateway.services.botstore import BotRecord, BotStore
 from gateway.services.common import Clock, new_id
 from gateway.services.poolcontrol import failure_text
 from gateway.services.pools import PoolDirectory, PoolRecord
+from migrations.schema import reconcile_actions
 
 logger = logging.getLogger(__name__)
 

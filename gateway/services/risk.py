@@ -26,7 +26,6 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
 from gateway.db.database import Database
-from gateway.db.tables import bot_settings
 from gateway.errors import ApiError, Conflict, NotFound, Unavailable
 from gateway.services import riskdefaults as rd
 from gateway.services.botapi import BotApiClient, BotOffline
@@ -35,6 +34,7 @@ from gateway.services.common import Clock, iso
 from gateway.services.market import has_ladder
 from gateway.services.poolcontrol import PoolControl, failure_text
 from gateway.services.riskconfig import freqtrade_overrides
+from migrations.schema import bot_settings
 from runtime.botconfig import deep_merge
 
 logger = logging.getLogger(__name__)

@@ -18,10 +18,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.db.database import Database
-from gateway.db.tables import refresh_tokens, sessions
 from gateway.errors import NotAuthenticated, NotFound
 from gateway.services.common import Clock, new_id, utcnow
 from gateway.services.useragent import parse_user_agent
+from migrations.schema import refresh_tokens, sessions
 
 logger = logging.getLogger(__name__)
 

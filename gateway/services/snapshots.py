@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, insert, select
 
 from gateway.db.database import Database
-from gateway.db.tables import portfolio_snapshots as snapshots_table
 from gateway.services.botstore import BotStore
 from gateway.services.charts import RANGES, ChartSeries, Snapshot, bucket, window
 from gateway.services.common import Clock, new_id
 from gateway.services.portfolio import Portfolio, PortfolioService
+from migrations.schema import portfolio_snapshots as snapshots_table
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.db.database import Database
-from gateway.db.tables import bot_trades, bots
+from migrations.schema import bot_trades, bots
 
 TradeStatus = Literal["open", "closed", "all"]
 MAX_PAGE_SIZE = 200

@@ -12,10 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.db.database import Database
-from gateway.db.tables import users
 from gateway.errors import Conflict
 from gateway.services.common import Clock, new_id, utcnow
 from gateway.services.recent import RecentCache
+from migrations.schema import users
 
 logger = logging.getLogger(__name__)
 

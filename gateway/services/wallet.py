@@ -20,7 +20,6 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gateway.db.database import Database
-from gateway.db.tables import wallet_allocations, wallet_transactions, wallets
 from gateway.errors import BadInput, Conflict, NotFound
 from gateway.services.common import Clock
 from gateway.services.money import dollars
@@ -36,6 +35,7 @@ from gateway.services.wallet_ledger import (
     revalued,
     transaction_of,
 )
+from migrations.schema import wallet_allocations, wallet_transactions, wallets
 
 __all__ = [
     "SIGN",

@@ -16,10 +16,10 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.db.tables import wallet_allocations, wallet_transactions
 from gateway.errors import BadInput, NotFound
 from gateway.services.common import new_id
 from gateway.services.money import dollars, from_cents
+from migrations.schema import wallet_allocations, wallet_transactions
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.db.tables import bot_orders, bot_pairlocks, bot_sync_state, bot_trades
+from migrations.schema import bot_orders, bot_pairlocks, bot_sync_state, bot_trades
 from runtime.sync.reader import Batch, Cursor, Row
 
 CHUNK = 500  # rows per INSERT: stays far below both drivers' bound-parameter limits

@@ -11,17 +11,15 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from gateway.app import create_app
 from gateway.db.database import Database
-from gateway.db.tables import metadata
 from gateway.settings import Settings
-from migrations import runner
+from migrations.schema import metadata
 
 PASSWORD = "correct-horse"
-# Tables the migrations seed; everything else is emptied between PostgreSQL tests.
-_KEEP = {"roles", "schema_migrations"}
+# Tables the revisions seed; everything else is emptied between PostgreSQL tests.
+_KEEP = {"roles", "alembic_version"}
 
 AppClient = TestClient[Any, Any]
 ClientFactory = Callable[..., Awaitable[AppClient]]
@@ -40,20 +38,20 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 def _truncate(url: str) -> None:
     async def run() -> None:
-        engine = create_async_engine(url)
+        db = Database(url)
         try:
-            await runner.upgrade(engine)
-            async with engine.begin() as conn:
+            await db.upgrade()
+            async with db.engine.begin() as conn:
                 names = [t.name for t in metadata.sorted_tables if t.name not in _KEEP]
                 await conn.execute(text(f"TRUNCATE {', '.join(names)} CASCADE"))
         finally:
-            await engine.dispose()
+            await db.close()
 
     asyncio.run(run())
 
 
-async def migrate(url: str) -> list[int]:
-    """Apply the migrations out of band (production does not migrate at start-up)."""
+async def migrate(url: str) -> list[str]:
+    """Apply the schema revisions out of band (production does not migrate at start-up)."""
     db = Database(url)
     try:
         return await db.upgrade()

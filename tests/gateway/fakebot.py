@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from runtime.rpc.credentials import bot_api_password
+from runtime.credentials import bot_api_password
 
 GATEWAY_POOL_TOKEN = ""
 TOKEN = "fake-access-token"  # noqa: S105 - test double

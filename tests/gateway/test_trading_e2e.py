@@ -19,11 +19,11 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
 from gateway.app import create_app
-from gateway.db.tables import bots
 from gateway.keys import SERVICES
 from gateway.settings import Settings
+from migrations.schema import bots
+from runtime.credentials import bot_api_password
 from runtime.rpc.client import PoolClient
-from runtime.rpc.credentials import bot_api_password
 from tests.fixtures.pools import POOL_TOKEN, running_pool
 from tests.gateway.conftest import register_and_login
 from tests.helpers import async_wait_until

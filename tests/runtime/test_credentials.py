@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from runtime.rpc.credentials import bot_api_password
+from runtime.credentials import bot_api_password
 
 
 def test_the_password_is_deterministic_per_token_and_bot() -> None:

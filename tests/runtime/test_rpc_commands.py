@@ -8,8 +8,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from runtime.credentials import bot_api_password
 from runtime.rpc.app import create_app
-from runtime.rpc.credentials import bot_api_password
 from runtime.settings import PoolSettings
 from tests.runtime.conftest import AUTH, TOKEN, bot_body
 from tests.runtime.fakes import FakeLauncher

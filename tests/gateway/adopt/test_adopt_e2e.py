@@ -16,7 +16,6 @@ from gateway.adopt.cli import adopt_command
 from gateway.adopt.service import AdoptService
 from gateway.adopt.snapshot import fingerprint
 from gateway.db.database import Database
-from gateway.db.tables import bots, wallet_allocations
 from gateway.errors import ApiError
 from gateway.services.botstore import BotRecord, BotStore
 from gateway.services.common import utcnow
@@ -25,7 +24,8 @@ from gateway.services.users import UserStore
 from gateway.services.wallet import WalletService
 from gateway.settings import Settings
 from gateway.usercli import create_user
-from runtime.rpc.credentials import bot_api_password
+from migrations.schema import bots, wallet_allocations
+from runtime.credentials import bot_api_password
 from tests.fixtures.pools import POOL_TOKEN, RunningPool
 from tests.gateway.adopt.conftest import (
     OLD_STRATEGY,

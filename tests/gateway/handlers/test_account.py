@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from gateway.db.tables import email_verifications
 from gateway.keys import DB, SERVICES
 from gateway.services.audit import AuditEvent
+from migrations.schema import email_verifications
 from tests.gateway.conftest import PASSWORD, AppClient, register_and_login
 
 FIREFOX_MAC = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:128.0) Gecko/20100101 Firefox/128.0"

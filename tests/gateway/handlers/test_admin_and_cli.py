@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
+from pathlib import Path
 
 import pytest
 
 from gateway import cli
+from migrations import migrate
 from tests.gateway.conftest import AppClient, register_and_login
 
 
@@ -35,6 +38,30 @@ def test_db_upgrade_twice(monkeypatch: pytest.MonkeyPatch, db_url: str, capsys) 
     assert run_cli(monkeypatch, db_url, "db", "upgrade") == 0
     assert run_cli(monkeypatch, db_url, "db", "upgrade") == 0
     assert "up to date" in capsys.readouterr().out
+
+
+def test_db_upgrade_reports_the_revisions(monkeypatch, tmp_path: Path, capsys) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'new.sqlite3'}"
+    assert run_cli(monkeypatch, url, "db", "upgrade") == 0
+    assert "applied revisions: ['0001']" in capsys.readouterr().out
+
+
+def test_db_revision_writes_the_next_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}"
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    write = migrate.new_revision
+    monkeypatch.setattr(migrate, "new_revision", functools.partial(write, directory=versions))
+
+    assert run_cli(monkeypatch, url, "db", "revision", "add a thing") == 1
+    assert "not up to date" in capsys.readouterr().err
+    assert run_cli(monkeypatch, url, "db", "upgrade") == 0
+    assert run_cli(monkeypatch, url, "db", "revision", "add a thing", "--empty") == 0
+    path = versions / "0002_add_a_thing.py"
+    assert f"wrote {path}" in capsys.readouterr().out
+    assert 'down_revision: str | None = "0001"' in path.read_text()
 
 
 async def test_admin_route_needs_admin_role(client: AppClient, cli_admin) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from gateway.db.tables import bot_trades, bots
+from migrations.schema import bot_trades, bots
 from tests.gateway.conftest import AppClient, register_and_login
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)

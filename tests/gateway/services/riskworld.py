@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from gateway.db.database import Database
-from gateway.db.tables import bot_settings, pools
 from gateway.errors import Unavailable
 from gateway.services.botapi import BotApiClient
 from gateway.services.botstore import BotRecord, BotStore
@@ -17,6 +16,7 @@ from gateway.services.common import utcnow
 from gateway.services.poolcontrol import PoolControl
 from gateway.services.risk import RiskSettingsService
 from gateway.services.users import UserStore
+from migrations.schema import bot_settings, pools
 from runtime.rpc.client import PoolClient
 from tests.fixtures.pools import POOL_TOKEN
 

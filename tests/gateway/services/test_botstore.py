@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from gateway.db.database import Database
-from gateway.db.tables import bots
 from gateway.errors import Forbidden, NotFound
 from gateway.services.botstore import BotEndpoint, BotStore
 from gateway.services.common import utcnow
+from migrations.schema import bots
 from tests.gateway.conftest import migrate
 from tests.gateway.factories import create_bot_row, create_user_row
 

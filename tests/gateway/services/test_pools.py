@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import update
 
 from gateway.db.database import Database
-from gateway.db.tables import pools
 from gateway.errors import Unavailable
 from gateway.services.botstore import BotStore, DesiredState
 from gateway.services.common import utcnow
 from gateway.services.placement import PoolLoad
 from gateway.services.pools import PoolDirectory, status_from_health
+from migrations.schema import pools
 from tests.fixtures.pools import POOL_TOKEN, running_pool
 from tests.gateway.conftest import migrate
 from tests.gateway.factories import create_bot_row, create_user_row

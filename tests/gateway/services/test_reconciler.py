@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import select
 
 from gateway.db.database import Database
-from gateway.db.tables import reconcile_actions
 from gateway.services.botstore import BotRecord, BotStore, DesiredState
 from gateway.services.common import utcnow
 from gateway.services.pools import PoolDirectory
 from gateway.services.reconciler import Reconciler
+from migrations.schema import reconcile_actions
 from runtime.rpc.client import PoolClient
 from tests.fixtures.pools import POOL_TOKEN, running_pool
 from tests.gateway.conftest import migrate

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from gateway.db.tables import portfolio_snapshots
 from gateway.keys import SERVICES
 from gateway.services.portfolio import BotHoldings, Portfolio
 from gateway.services.snapshots import SnapshotStore
+from migrations.schema import portfolio_snapshots
 from tests.gateway.conftest import ClientFactory, register_and_login
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)

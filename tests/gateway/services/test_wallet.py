@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from gateway.db.database import Database
-from gateway.db.tables import wallet_transactions, wallets
 from gateway.errors import ApiError, BadInput, Conflict, NotFound
 from gateway.services.common import utcnow
 from gateway.services.users import UserStore
 from gateway.services.wallet import WalletService
+from migrations.schema import wallet_transactions, wallets
 from tests.gateway.conftest import migrate
 
 START = 100_000  # $1,000.00

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from gateway.db.database import Database
-from gateway.db.tables import wallet_transactions
 from gateway.errors import ApiError
 from gateway.services.common import new_id, utcnow
 from gateway.services.users import UserStore
 from gateway.services.wallet import SIGN, WalletService
+from migrations.schema import wallet_transactions
 from tests.gateway.conftest import migrate
 
 BOTS = ["b0", "b1", "b2"]

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import make_url, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from gateway.db.tables import bot_trades
+from migrations.schema import bot_trades
 from runtime.rpc.client import PoolClient
 from tests.fixtures.pools import POOL_TOKEN, running_pool
 from tests.helpers import async_wait_until

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import make_url, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from gateway.db.tables import bot_orders, bot_pairlocks, bot_sync_state, bot_trades
+from migrations.schema import bot_orders, bot_pairlocks, bot_sync_state, bot_trades
 from runtime.sync.worker import SyncWorker
 from tests.runtime.sync.ftdb import close_trade, delete_trade, make_freqtrade_db
 from tests.runtime.sync.relay import Relay

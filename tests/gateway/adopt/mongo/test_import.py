@@ -12,10 +12,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from cli.main import main
-from gateway.db.tables import legacy_ids, metadata, users, wallets
+from migrations.schema import legacy_ids, metadata, users, wallets
+from tests.gateway.adopt.mongo import dumps
 from tests.gateway.conftest import ClientFactory, migrate, register_and_login
 from tests.helpers import free_port
-from tests.migrations.mongo import dumps
 
 # Tables the import writes; compared before and after a second run.
 WRITTEN = (

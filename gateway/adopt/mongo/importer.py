@@ -15,8 +15,11 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.adopt.mongo.mapping import Plan, SnapshotRow, UserRow
+from gateway.adopt.mongo.report import Report
 from gateway.db.database import Database
-from gateway.db.tables import (
+from gateway.services.common import Clock, new_id, utcnow
+from migrations.schema import (
     bots,
     legacy_ids,
     portfolio_snapshots,
@@ -25,9 +28,6 @@ from gateway.db.tables import (
     wallet_transactions,
     wallets,
 )
-from gateway.services.common import Clock, new_id, utcnow
-from migrations.mongo.mapping import Plan, SnapshotRow, UserRow
-from migrations.mongo.report import Report
 
 logger = logging.getLogger(__name__)
 

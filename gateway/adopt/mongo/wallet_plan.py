@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from gateway.adopt.mongo import values as v
 from gateway.services.money import dollars
 from gateway.services.wallet_ledger import SIGN, TransactionType
-from migrations.mongo import values as v
 
 CARRY_OVER = "Balance carried over from the old platform"
 

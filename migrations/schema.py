@@ -1,4 +1,4 @@
-"""SQLAlchemy Core definitions of the tables the migrations create (a test keeps them in step)."""
+"""The relational schema: SQLAlchemy Core tables of the database the gateway and pools share."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    DOUBLE_PRECISION,
+    REAL,
+    TIMESTAMP,
     BigInteger,
     Boolean,
     CheckConstraint,
     Column,
-    DateTime,
     Dialect,
-    Float,
     ForeignKey,
     Index,
     Integer,
@@ -21,13 +22,14 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 
 
 class UtcDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in Python, zone-less UTC `TIMESTAMP` in the database."""
 
-    impl = DateTime(timezone=False)
+    impl = TIMESTAMP(timezone=False)
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
@@ -47,14 +49,10 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 metadata = MetaData()
-
-schema_migrations = Table(
-    "schema_migrations",
-    metadata,
-    Column("version", Integer, primary_key=True, autoincrement=False),
-    Column("name", Text, nullable=False),
-    Column("applied_at", UtcDateTime, nullable=False),
-)
+# Bare SQL literals as defaults (a Python string would render quoted: '0', 'false').
+ZERO = text("0")
+FALSE = text("FALSE")
+TRUE = text("TRUE")
 
 roles = Table(
     "roles",
@@ -75,7 +73,7 @@ users = Table(
     Column("auth_provider", Text, nullable=False),
     Column("firebase_uid", Text, nullable=True, unique=True),
     Column("role", Text, ForeignKey("roles.name"), nullable=False, server_default="user"),
-    Column("email_verified", Boolean, nullable=False, server_default="false"),
+    Column("email_verified", Boolean, nullable=False, server_default=FALSE),
     Column("timezone", Text, nullable=False, server_default="UTC"),
     Column("preferred_currency", Text, nullable=False, server_default="USD"),
     Column("created_at", UtcDateTime, nullable=False),
@@ -115,10 +113,10 @@ notification_settings = Table(
     "notification_settings",
     metadata,
     Column("user_id", Text, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-    Column("trade_alerts", Boolean, nullable=False, server_default="true"),
-    Column("daily_summary", Boolean, nullable=False, server_default="true"),
-    Column("bot_errors", Boolean, nullable=False, server_default="true"),
-    Column("push_notifications", Boolean, nullable=False, server_default="false"),
+    Column("trade_alerts", Boolean, nullable=False, server_default=TRUE),
+    Column("daily_summary", Boolean, nullable=False, server_default=TRUE),
+    Column("bot_errors", Boolean, nullable=False, server_default=TRUE),
+    Column("push_notifications", Boolean, nullable=False, server_default=FALSE),
     Column("frequency", Text, nullable=False, server_default="instant"),
     Column("updated_at", UtcDateTime, nullable=False),
 )
@@ -161,14 +159,15 @@ pools = Table(
     Column("host_label", Text, nullable=False, server_default=""),
     Column("source", Text, nullable=False),
     Column("status", Text, nullable=False, server_default="unknown"),
-    Column("bots_reported", Integer, nullable=False, server_default="0"),
-    Column("memory_mb", Float, nullable=True),
-    Column("cpu_percent", Float, nullable=True),
+    Column("bots_reported", Integer, nullable=False, server_default=ZERO),
+    Column("memory_mb", REAL, nullable=True),
+    Column("cpu_percent", REAL, nullable=True),
     Column("last_seen", UtcDateTime, nullable=True),
     Column("last_error", Text, nullable=False, server_default=""),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     CheckConstraint("source IN ('settings', 'announced')"),
+    CheckConstraint("status IN ('unknown', 'healthy', 'degraded', 'unreachable', 'draining')"),
 )
 
 bots = Table(
@@ -196,6 +195,7 @@ bots = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("last_seen", UtcDateTime, nullable=True),
+    CheckConstraint("desired_state IN ('provisioning', 'running', 'stopped', 'deleting')"),
     Index("bots_user_id_idx", "user_id"),
     Index("bots_pool_id_idx", "pool_id"),
 )
@@ -206,11 +206,12 @@ wallets = Table(
     Column("user_id", Text, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("currency", Text, nullable=False, server_default="USD"),
     Column("balance_cents", BigInteger, nullable=False),
-    Column("deposited_cents", BigInteger, nullable=False, server_default="0"),
-    Column("withdrawn_cents", BigInteger, nullable=False, server_default="0"),
-    Column("realised_pnl_cents", BigInteger, nullable=False, server_default="0"),
+    Column("deposited_cents", BigInteger, nullable=False, server_default=ZERO),
+    Column("withdrawn_cents", BigInteger, nullable=False, server_default=ZERO),
+    Column("realised_pnl_cents", BigInteger, nullable=False, server_default=ZERO),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    CheckConstraint("balance_cents >= 0"),
 )
 
 wallet_allocations = Table(
@@ -221,10 +222,11 @@ wallet_allocations = Table(
     Column("bot_name", Text, nullable=False),
     Column("allocated_cents", BigInteger, nullable=False),
     Column("current_value_cents", BigInteger, nullable=False),
-    Column("reserved_cents", BigInteger, nullable=False, server_default="0"),
-    Column("lifetime_pnl_cents", BigInteger, nullable=False, server_default="0"),
+    Column("reserved_cents", BigInteger, nullable=False, server_default=ZERO),
+    Column("lifetime_pnl_cents", BigInteger, nullable=False, server_default=ZERO),
     Column("allocated_at", UtcDateTime, nullable=False),
     Column("valued_at", UtcDateTime, nullable=True),
+    CheckConstraint("allocated_cents >= 0"),
 )
 
 wallet_transactions = Table(
@@ -240,6 +242,8 @@ wallet_transactions = Table(
     Column("description", Text, nullable=False),
     Column("balance_after_cents", BigInteger, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("type IN ('deposit', 'withdraw', 'allocate', 'deallocate', 'profit', 'loss')"),
+    CheckConstraint("amount_cents >= 0"),
     UniqueConstraint("user_id", "seq"),
 )
 
@@ -283,7 +287,7 @@ reconcile_actions = Table(
     Index("reconcile_actions_user_at_idx", "user_id", "at"),
 )
 
-# Trade sync (migrations/0003_trade_sync.sql, docs/sync.md): copies of the bots' FreqTrade rows.
+# Trade sync (docs/sync.md): copies of the bots' FreqTrade rows.
 bot_trades = Table(
     "bot_trades",
     metadata,
@@ -292,20 +296,20 @@ bot_trades = Table(
     Column("pair", Text, nullable=False),
     Column("is_open", Boolean, nullable=False),
     Column("is_short", Boolean, nullable=False),
-    Column("amount", Float, nullable=True),
-    Column("stake_amount", Float, nullable=True),
-    Column("open_rate", Float, nullable=True),
-    Column("close_rate", Float, nullable=True),
+    Column("amount", DOUBLE_PRECISION, nullable=True),
+    Column("stake_amount", DOUBLE_PRECISION, nullable=True),
+    Column("open_rate", DOUBLE_PRECISION, nullable=True),
+    Column("close_rate", DOUBLE_PRECISION, nullable=True),
     Column("open_date", UtcDateTime, nullable=False),
     Column("close_date", UtcDateTime, nullable=True),
-    Column("realized_profit", Float, nullable=True),
-    Column("close_profit", Float, nullable=True),
-    Column("close_profit_abs", Float, nullable=True),
+    Column("realized_profit", DOUBLE_PRECISION, nullable=True),
+    Column("close_profit", DOUBLE_PRECISION, nullable=True),
+    Column("close_profit_abs", DOUBLE_PRECISION, nullable=True),
     Column("exit_reason", Text, nullable=True),
     Column("strategy", Text, nullable=True),
     Column("timeframe", Integer, nullable=True),
-    Column("stop_loss", Float, nullable=True),
-    Column("leverage", Float, nullable=True),
+    Column("stop_loss", DOUBLE_PRECISION, nullable=True),
+    Column("leverage", DOUBLE_PRECISION, nullable=True),
     Column("stake_currency", Text, nullable=True),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("synced_at", UtcDateTime, nullable=False),
@@ -326,12 +330,12 @@ bot_orders = Table(
     Column("order_type", Text, nullable=True),
     Column("status", Text, nullable=True),
     Column("is_open", Boolean, nullable=False),
-    Column("price", Float, nullable=True),
-    Column("average", Float, nullable=True),
-    Column("amount", Float, nullable=True),
-    Column("filled", Float, nullable=True),
-    Column("remaining", Float, nullable=True),
-    Column("cost", Float, nullable=True),
+    Column("price", DOUBLE_PRECISION, nullable=True),
+    Column("average", DOUBLE_PRECISION, nullable=True),
+    Column("amount", DOUBLE_PRECISION, nullable=True),
+    Column("filled", DOUBLE_PRECISION, nullable=True),
+    Column("remaining", DOUBLE_PRECISION, nullable=True),
+    Column("cost", DOUBLE_PRECISION, nullable=True),
     Column("order_date", UtcDateTime, nullable=True),
     Column("order_filled_date", UtcDateTime, nullable=True),
     Column("order_update_date", UtcDateTime, nullable=True),
@@ -360,15 +364,15 @@ bot_sync_state = Table(
     metadata,
     Column("bot_id", Text, primary_key=True),
     Column("pool_id", Text, nullable=False),
-    Column("last_trade_id", Integer, nullable=False, server_default="0"),
-    Column("last_order_id", Integer, nullable=False, server_default="0"),
-    Column("last_lock_id", Integer, nullable=False, server_default="0"),
+    Column("last_trade_id", Integer, nullable=False, server_default=ZERO),
+    Column("last_order_id", Integer, nullable=False, server_default=ZERO),
+    Column("last_lock_id", Integer, nullable=False, server_default=ZERO),
     Column("last_change_at", UtcDateTime, nullable=True),
     Column("last_synced_at", UtcDateTime, nullable=True),
-    Column("lag_seconds", Float, nullable=True),
+    Column("lag_seconds", DOUBLE_PRECISION, nullable=True),
     Column("journal_mode", Text, nullable=False, server_default=""),
     Column("last_error", Text, nullable=False, server_default=""),
-    Column("error_count", Integer, nullable=False, server_default="0"),
+    Column("error_count", Integer, nullable=False, server_default=ZERO),
     Column("updated_at", UtcDateTime, nullable=False),
     Index("bot_sync_state_pool_idx", "pool_id"),
 )

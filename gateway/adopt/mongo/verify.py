@@ -13,8 +13,11 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.adopt.mongo.importer import KEPT, LINKED
+from gateway.adopt.mongo.mapping import Plan
 from gateway.db.database import Database
-from gateway.db.tables import (
+from gateway.services.money import dollars
+from migrations.schema import (
     legacy_ids,
     portfolio_snapshots,
     users,
@@ -22,9 +25,6 @@ from gateway.db.tables import (
     wallet_transactions,
     wallets,
 )
-from gateway.services.money import dollars
-from migrations.mongo.importer import KEPT, LINKED
-from migrations.mongo.mapping import Plan
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from pathlib import Path
 import bson
 from bson import ObjectId
 
-from migrations.mongo import mapping, reader
-from migrations.mongo.mapping import Rejected, UserRow
-from migrations.mongo.wallet_plan import CARRY_OVER, WalletPlan, plan_wallet
-from tests.migrations.mongo import dumps
+from gateway.adopt.mongo import mapping, reader
+from gateway.adopt.mongo.mapping import Rejected, UserRow
+from gateway.adopt.mongo.wallet_plan import CARRY_OVER, WalletPlan, plan_wallet
+from tests.gateway.adopt.mongo import dumps
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

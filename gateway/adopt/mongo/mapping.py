@@ -13,9 +13,9 @@ from typing import Any
 
 from bson import ObjectId
 
-from migrations.mongo import values as v
-from migrations.mongo.reader import BOTS, SNAPSHOTS, USERS, Document, Source
-from migrations.mongo.wallet_plan import WalletPlan, plan_wallet
+from gateway.adopt.mongo import values as v
+from gateway.adopt.mongo.reader import BOTS, SNAPSHOTS, USERS, Document, Source
+from gateway.adopt.mongo.wallet_plan import WalletPlan, plan_wallet
 
 WALLET_FIELDS = ("paperWallet", "walletTransactions", "botAllocations")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from migrations.mongo.mapping import Plan
+    from gateway.adopt.mongo.mapping import Plan
 
 # Heavy imports (SQLAlchemy, bson, pymongo) stay inside the handler so `--help` is fast.
 
@@ -44,9 +44,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_mongo(args: argparse.Namespace) -> int:
+    from gateway.adopt.mongo import mapping, reader
+    from gateway.adopt.mongo.importer import dry_run
     from gateway.services.common import utcnow
-    from migrations.mongo import mapping, reader
-    from migrations.mongo.importer import dry_run
 
     if args.mongo_uri and not args.mongo_db:
         print("cryptopilot migrate mongo: --mongo-uri needs --mongo-db", file=sys.stderr)
@@ -68,10 +68,10 @@ def run_mongo(args: argparse.Namespace) -> int:
 
 
 async def _write(args: argparse.Namespace, plan: Plan) -> int:
+    from gateway.adopt.mongo.importer import Importer
+    from gateway.adopt.mongo.verify import verify
     from gateway.db.database import Database
     from gateway.settings import Settings
-    from migrations.mongo.importer import Importer
-    from migrations.mongo.verify import verify
 
     url = args.database_url or os.environ.get("CRYPTOPILOT_DATABASE_URL") or Settings().database_url
     db = Database(url)

@@ -1,0 +1,1 @@
+"""The import of the old MongoDB data (`cryptopilot migrate mongo`, docs/migrate-from-mongo.md)."""

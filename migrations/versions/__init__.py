@@ -1,0 +1,1 @@
+"""Alembic revisions, numbered; each runs once, in order (`cryptopilot db upgrade`)."""
