@@ -84,10 +84,10 @@ def db_upgrade(args: argparse.Namespace) -> int:
 
 def db_revision(args: argparse.Namespace) -> int:
     from alembic.util import CommandError
-    from cli.logsetup import configure_logging
 
     from gateway.db.database import Database
     from gateway.settings import Settings
+    from observability.logs import configure_logging
 
     settings = Settings.from_env()
     configure_logging(settings.log_level, settings.log_json)

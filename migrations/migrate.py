@@ -61,9 +61,11 @@ def config(
 
 
 def upgrade(
-    connection: Connection, version_locations: Sequence[Path] = (VERSIONS_DIR,)
+    connection: Connection,
+    version_locations: Sequence[Path] = (VERSIONS_DIR,),
+    target: str = "head",
 ) -> list[str]:
-    """Apply every pending revision in one transaction; returns those applied, oldest first.
+    """Apply every pending revision (up to `target`) in one transaction; returns those applied.
 
     `connection` must not be in a transaction yet: on SQLite, foreign keys are switched off
     around it (they cannot change inside one), or the table copies of batch operations would
@@ -84,7 +86,7 @@ def upgrade(
             _adopt_legacy(connection, ScriptDirectory.from_config(cfg))
             applied: list[str] = []
             cfg.attributes["applied"] = applied
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, target)
             if sqlite:
                 _check_foreign_keys(connection)
     finally:

@@ -190,7 +190,6 @@ bots = Table(
     Column("status_message", Text, nullable=False, server_default=""),
     Column("api_url", Text, nullable=True),
     Column("api_username", Text, nullable=True),
-    Column("api_password", Text, nullable=True),
     Column("api_port", Integer, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),

@@ -202,7 +202,7 @@ def inspect_folder(folder: Path, library: Path) -> OldBot:
         raise _refuse("exchange.pair_whitelist must list the bot's pairs", "ADOPT_INVALID_CONFIG")
     if not all(isinstance(pair, str) for pair in whitelist):
         raise _refuse("exchange.pair_whitelist must hold pairs", "ADOPT_INVALID_CONFIG")
-    pairs = market_pairs(whitelist, stake_currency)  # 422 UNKNOWN_PAIR names the pair
+    pairs = market_pairs(whitelist, stake_currency)  # the pool refuses pairs its exchange lacks
     strategy = find_strategy(folder, library, config.get("strategy", ""))
     name = str(exchange.get("name", "")).lower()
     return OldBot(

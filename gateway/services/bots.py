@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 # Pool refusals that mean "try another pool" rather than "the request is wrong"; a pool that
 # failed or did not answer is skipped too.
 POOL_HAS_NO_ROOM = frozenset({"POOL_FULL", "NO_FREE_PORT"})
+# The contract field a pool's refusal of a bot's spec is about (others: "body").
+REFUSED_FIELDS = {"UNKNOWN_PAIR": "tradingPairs", "UNKNOWN_STRATEGY": "strategy"}
 PLACEMENT_ATTEMPTS = 3
 EXIT_DEADLINE_S = 30.0
 
@@ -226,7 +228,8 @@ class BotService:
                 last_error = exc
             except (BadInput, NotFound, Conflict) as exc:
                 if exc.code not in POOL_HAS_NO_ROOM:
-                    raise InvalidField("body", exc.message, exc.code) from None
+                    field = REFUSED_FIELDS.get(exc.code, "body")
+                    raise InvalidField(field, exc.message, exc.code) from None
                 last_error = exc
             else:
                 found = await self.store.record_seen(record.id, pool_bot, desired_state="running")

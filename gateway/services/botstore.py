@@ -82,7 +82,7 @@ _FIELDS = tuple(f.name for f in fields(BotRecord))
 
 
 def _record(row: Row[Any]) -> BotRecord:
-    # The record's columns only: `api_password` is a column no code reads (to be dropped).
+    # The record's columns only (the row may carry more, e.g. joined ones).
     values = {name: row._mapping[name] for name in _FIELDS}
     values["pairs"] = json.loads(values["pairs"])
     return BotRecord(**values)

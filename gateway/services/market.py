@@ -1,9 +1,10 @@
 """What a paper bot may trade: strategies in `strategies/`, timeframes, and the pair mapping.
 
 The contract's provisioning fields are the user's view: `exchange` (kraken, binance, coinbase)
-and pairs such as `BTC/USD` are recorded as asked. Dry-run bots trade them on the sandbox
-market, which lists every base against USDT, USD and EUR: a pair is re-quoted in the bot's
-stake currency (`BTC/USD` on a USDT bot trades `BTC/USDT`), duplicates dropped. See
+and pairs such as `BTC/USD` are recorded as asked. A dry-run bot trades each pair re-quoted in
+its stake currency (`BTC/USD` on a USDT bot trades `BTC/USDT`), duplicates dropped. Whether the
+exchange lists that pair is the pool's answer (it reads the market list of the exchange it is
+configured for and refuses with 422 UNKNOWN_PAIR), not a copy of a market kept here. See
 docs/trading.md.
 """
 
@@ -13,11 +14,11 @@ from functools import cache
 
 from gateway.errors import InvalidField
 from runtime import botconfig
-from sandbox.catalog import QUOTES, UnknownPairError, market_pair
 
 EXCHANGES = ("kraken", "binance", "coinbase")
 TIMEFRAMES = ("1m", "5m", "15m", "30m", "1h", "4h", "1d")
-STAKE_CURRENCIES = tuple(sorted(QUOTES))
+# The quotes a paper wallet is kept in; every pair is re-quoted in one of them.
+STAKE_CURRENCIES = ("EUR", "USD", "USDT")
 
 
 @cache
@@ -54,20 +55,15 @@ def check_timeframe(timeframe: str) -> str:
 
 
 def market_pairs(pairs: list[str], stake_currency: str) -> list[str]:
-    """The sandbox pairs a dry-run bot trades for the pairs the user asked for."""
+    """The exchange pairs a bot trades for the pairs the user asked for (422 if malformed)."""
     mapped: list[str] = []
     for pair in pairs:
         base, sep, quote = pair.strip().upper().partition("/")
-        if not sep or not base or quote not in QUOTES:
+        if not sep or not base or quote not in STAKE_CURRENCIES:
             raise InvalidField(
                 "tradingPairs", f"{pair!r} is not a pair like BTC/USD", "INVALID_PAIR"
             )
-        try:
-            market = market_pair(f"{base}/{stake_currency}")
-        except UnknownPairError:
-            raise InvalidField(
-                "tradingPairs", f"{pair} is not traded on the paper market", "UNKNOWN_PAIR"
-            ) from None
+        market = f"{base}/{stake_currency}"
         if market not in mapped:
             mapped.append(market)
     return mapped

@@ -202,7 +202,7 @@ async def _same_ids(
 async def test_real_bot_through_the_gateway(
     make_client: ClientFactory, pool_bots: dict[str, Any]
 ) -> None:
-    client = await make_client(bot_timeout=5, proxy_timeout=10)
+    client = await make_client(bot_timeout=5, proxy_timeout=10, pool_token=POOL_TOKEN)
     alice = await register_and_login(client)
     await _owned_by(client, alice.user_id, pool_bots)
     live = pool_bots[LIVE]
