@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from gateway.keys import SETTINGS
-from gateway.services.auth import ClientInfo
+from gateway.services.accounts.auth import ClientInfo
 
 
 def client_ip(request: web.Request) -> str:

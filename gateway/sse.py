@@ -19,7 +19,7 @@ from typing import Any
 from gateway.errors import Unavailable
 from gateway.models.portfolio import portfolio_body, positions_event
 from gateway.services.common import Clock
-from gateway.services.portfolio import Portfolio, PortfolioService
+from gateway.services.dashboard.portfolio import Portfolio, PortfolioService
 
 logger = logging.getLogger(__name__)
 

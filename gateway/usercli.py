@@ -6,9 +6,9 @@ from gateway.auth.passwords import PasswordHasher
 from gateway.db.database import Database
 from gateway.models.auth import RegisterRequest
 from gateway.models.schema import validate
-from gateway.services.audit import AuditEvent, AuditLog
-from gateway.services.auth import check_password_length
-from gateway.services.users import UserStore
+from gateway.services.accounts.audit import AuditEvent, AuditLog
+from gateway.services.accounts.auth import check_password_length
+from gateway.services.accounts.users import UserStore
 from gateway.settings import Settings
 
 

@@ -3,7 +3,7 @@
 The frontend's take-profit ladder (`takeProfitLevels`, mode `ladder`) sells part of a
 position at each profit level. FreqTrade has no config setting for that, but it has position
 adjustment: a strategy's `adjust_trade_position` may return a negative stake to sell part of
-an open trade. The gateway (gateway/services/risk.py) turns the ladder into
+an open trade. The gateway (gateway/services/risk/settings.py) turns the ladder into
 
 * `take_profit_ladder`: the lower rungs, `[{"profit": 0.02, "exit_share": 0.25}, ...]`;
 * `position_adjustment_enable: true`, so FreqTrade calls `adjust_trade_position`;

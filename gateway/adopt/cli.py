@@ -88,9 +88,9 @@ async def run_adoption(
     """Open the gateway's database and pools, then plan or perform the adoption."""
     from gateway.adopt.service import AdoptService
     from gateway.db.database import Database
+    from gateway.services.accounts.users import UserStore
     from gateway.services.common import utcnow
     from gateway.services.container import build_trading
-    from gateway.services.users import UserStore
 
     db = Database(settings.database_url)
     trading = build_trading(settings, db, utcnow)

@@ -17,9 +17,9 @@ from pathlib import Path
 from gateway.adopt.snapshot import TradeCounts, fingerprint, snapshot_database
 from gateway.adopt.source import OldBot, default_bot_id, inspect_folder
 from gateway.errors import BadInput, NotFound
-from gateway.services import market
-from gateway.services.bots import BotService, NewBot, Provisioned
-from gateway.services.users import UserStore
+from gateway.services.accounts.users import UserStore
+from gateway.services.trading import market
+from gateway.services.trading.bots import BotService, NewBot, Provisioned
 from runtime.botconfig import strategies_dir
 from runtime.spec import BOT_ID_RE, IMPORT_DATABASE
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from gateway.errors import BadInput
-from gateway.services.market import EXCHANGES, STAKE_CURRENCIES, TIMEFRAMES, market_pairs
-from gateway.services.money import to_cents
+from gateway.services.money.money import to_cents
+from gateway.services.trading.market import EXCHANGES, STAKE_CURRENCIES, TIMEFRAMES, market_pairs
 from runtime.botconfig import deep_merge
 from runtime.spec import BOT_ID_RE, STRATEGY_RE
 

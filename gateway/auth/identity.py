@@ -8,7 +8,7 @@ from typing import Literal, Protocol
 
 from gateway.auth.tokens import TokenIssuer
 from gateway.errors import NotAuthenticated, NotFound, Unavailable
-from gateway.services.users import GoogleProfile, User, UserStore
+from gateway.services.accounts.users import GoogleProfile, User, UserStore
 
 logger = logging.getLogger(__name__)
 

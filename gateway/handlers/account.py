@@ -18,7 +18,7 @@ from gateway.models.account import (
 from gateway.models.common import MessageBody
 from gateway.requestinfo import client_ip
 from gateway.routing import Access, Route
-from gateway.services.notifications import NotificationSettings
+from gateway.services.accounts.notifications import NotificationSettings
 
 
 async def get_profile(request: web.Request) -> web.Response:

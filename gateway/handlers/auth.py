@@ -21,7 +21,7 @@ from gateway.models.auth import (
 from gateway.models.common import MessageBody
 from gateway.requestinfo import client_info
 from gateway.routing import Access, Route
-from gateway.services.money import from_cents
+from gateway.services.money.money import from_cents
 
 
 async def login(request: web.Request) -> web.Response:

@@ -16,10 +16,10 @@ from gateway.models.bots import (
 )
 from gateway.models.common import MessageBody
 from gateway.routing import Access, Route
-from gateway.services.bots import NewBot
-from gateway.services.botstore import BotRecord
 from gateway.services.common import iso
-from gateway.services.money import from_cents, parse_amount
+from gateway.services.money.money import from_cents, parse_amount
+from gateway.services.trading.bots import NewBot
+from gateway.services.trading.botstore import BotRecord
 
 CONTAINER_STATUS: dict[str, ContainerStatus] = {
     "running": "running",

@@ -15,7 +15,7 @@ from gateway.models.wallet import (
     SyncWalletResponse,
 )
 from gateway.routing import Access, Route
-from gateway.services.money import dollars, from_cents, parse_amount
+from gateway.services.money.money import dollars, from_cents, parse_amount
 
 
 async def add_to_bot(request: web.Request) -> web.Response:

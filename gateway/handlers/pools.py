@@ -22,8 +22,8 @@ from gateway.models.pools import (
 )
 from gateway.routing import Access, Route
 from gateway.services.common import iso
-from gateway.services.pools import PlacedBot, PoolUsage
-from gateway.services.reconciler import BotCheck, Issue, PoolCheck, ReconcileReport
+from gateway.services.pools.directory import PlacedBot, PoolUsage
+from gateway.services.pools.reconciler import BotCheck, Issue, PoolCheck, ReconcileReport
 
 
 def container_name(pool_id: str) -> str:

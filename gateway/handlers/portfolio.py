@@ -20,11 +20,11 @@ from gateway.models.portfolio import (
     positions_body,
 )
 from gateway.routing import Access, Route
-from gateway.services.charts import RANGES, ChartPoint, ChartSeries
 from gateway.services.common import iso
-from gateway.services.money import from_cents
-from gateway.services.portfolio import PositionFilter
-from gateway.services.snapshots import SnapshotSummary
+from gateway.services.dashboard.charts import RANGES, ChartPoint, ChartSeries
+from gateway.services.dashboard.portfolio import PositionFilter
+from gateway.services.dashboard.snapshots import SnapshotSummary
+from gateway.services.money.money import from_cents
 
 POSITION_FILTERS = ("open", "closed", "all")
 

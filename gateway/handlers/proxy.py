@@ -16,8 +16,8 @@ from gateway.errors import Forbidden, NotFound
 from gateway.handlers.common import principal, services
 from gateway.keys import SETTINGS
 from gateway.routing import Access, Route
-from gateway.services.botapi import BotApiClient, BotOffline, BotReply
-from gateway.services.botstore import BotStore
+from gateway.services.trading.botapi import BotApiClient, BotOffline, BotReply
+from gateway.services.trading.botstore import BotStore
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PROXY_PATH = "/api/freqtrade/proxy/{instanceId}/{tail:.*}"

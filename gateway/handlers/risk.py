@@ -23,9 +23,9 @@ from gateway.models.risk import (
     RiskSettingsUpdate,
 )
 from gateway.routing import Access, Route
-from gateway.services import riskdefaults as rd
 from gateway.services.common import iso
-from gateway.services.risk import BotRisk
+from gateway.services.risk import defaults as rd
+from gateway.services.risk.settings import BotRisk
 
 
 def _settings(risk: BotRisk) -> RiskSettings:

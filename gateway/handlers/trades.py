@@ -11,7 +11,7 @@ from gateway.errors import BadInput
 from gateway.handlers.common import principal, reply, services
 from gateway.models.trades import TradesResponse, trades_response
 from gateway.routing import Access, Route
-from gateway.services.trades import MAX_PAGE_SIZE, TradeQuery, TradeStatus
+from gateway.services.trading.trades import MAX_PAGE_SIZE, TradeQuery, TradeStatus
 
 STATUSES = ("open", "closed", "all")
 

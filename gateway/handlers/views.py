@@ -6,10 +6,10 @@ from datetime import datetime
 
 from gateway.models.account import AdminUser, NotificationPreferences, Profile, SessionInfo
 from gateway.models.auth import UserSummary, VerifiedUser
+from gateway.services.accounts.notifications import NotificationSettings
+from gateway.services.accounts.sessions import Session
+from gateway.services.accounts.users import User
 from gateway.services.common import iso
-from gateway.services.notifications import NotificationSettings
-from gateway.services.sessions import Session
-from gateway.services.users import User
 
 
 def _iso(moment: datetime) -> str:

@@ -19,8 +19,8 @@ from gateway.models.wallet import (
 )
 from gateway.routing import Access, Route
 from gateway.services.common import iso
-from gateway.services.money import dollars, from_cents, parse_amount
-from gateway.services.wallet import (
+from gateway.services.money.money import dollars, from_cents, parse_amount
+from gateway.services.money.wallet import (
     MAX_SET_BALANCE_CENTS,
     Allocation,
     Transaction,

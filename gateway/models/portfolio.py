@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypedDict
 
-from gateway.services.money import from_cents
-from gateway.services.portfolio import BotHoldings, Portfolio, Positions
+from gateway.services.dashboard.portfolio import BotHoldings, Portfolio, Positions
+from gateway.services.money.money import from_cents
 
 
 class BotMetrics(TypedDict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal, TypedDict
 
 from gateway.services.common import iso
-from gateway.services.trades import PnlGroup, TradePage, TradeQuery, TradeRow
+from gateway.services.trading.trades import PnlGroup, TradePage, TradeQuery, TradeRow
 
 
 class TradeBody(TypedDict):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.db.database import Database
-from gateway.services.botstore import BotRecord, BotStore, DesiredState
+from gateway.services.accounts.users import UserStore
 from gateway.services.common import utcnow
-from gateway.services.users import UserStore
+from gateway.services.trading.botstore import BotRecord, BotStore, DesiredState
 
 
 async def create_user_row(db: Database, name: str) -> str:

@@ -11,11 +11,11 @@ import aiohttp
 from aiohttp.test_utils import TestServer
 
 from gateway.keys import SERVICES
-from gateway.services.portfolio import Portfolio, PortfolioService
+from gateway.services.dashboard.portfolio import Portfolio, PortfolioService
 from gateway.sse import StreamHub
 from tests.gateway.conftest import AppClient, ClientFactory, register_and_login
 from tests.gateway.fakebot import FakeBot, open_trade
-from tests.gateway.services.test_portfolio import add_bot, serve
+from tests.gateway.services.dashboard.test_portfolio import add_bot, serve
 from tests.helpers import async_wait_until
 
 ServerFactory = Callable[..., Awaitable[TestServer]]

@@ -12,7 +12,7 @@ from bson.decimal128 import Decimal128
 from bson.int64 import Int64
 from bson.json_util import CANONICAL_JSON_OPTIONS
 
-from gateway.services.money import to_cents
+from gateway.services.money.money import to_cents
 
 
 class BadValue(ValueError):

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gateway.adopt.mongo.importer import KEPT, LINKED
 from gateway.adopt.mongo.mapping import Plan
 from gateway.db.database import Database
-from gateway.services.money import dollars
+from gateway.services.money.money import dollars
 from migrations.schema import (
     legacy_ids,
     portfolio_snapshots,

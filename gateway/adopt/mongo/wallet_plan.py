@@ -17,8 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from gateway.adopt.mongo import values as v
-from gateway.services.money import dollars
-from gateway.services.wallet_ledger import SIGN, TransactionType
+from gateway.services.money.money import dollars
+from gateway.services.money.wallet_ledger import SIGN, TransactionType
 
 CARRY_OVER = "Balance carried over from the old platform"
 

@@ -17,11 +17,11 @@ from gateway.adopt.service import AdoptService
 from gateway.adopt.snapshot import fingerprint
 from gateway.db.database import Database
 from gateway.errors import ApiError
-from gateway.services.botstore import BotRecord, BotStore
+from gateway.services.accounts.users import UserStore
 from gateway.services.common import utcnow
 from gateway.services.container import build_trading
-from gateway.services.users import UserStore
-from gateway.services.wallet import WalletService
+from gateway.services.money.wallet import WalletService
+from gateway.services.trading.botstore import BotRecord, BotStore
 from gateway.settings import Settings
 from gateway.usercli import create_user
 from migrations.schema import bots, wallet_allocations

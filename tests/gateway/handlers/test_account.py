@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from gateway.keys import DB, SERVICES
-from gateway.services.audit import AuditEvent
+from gateway.services.accounts.audit import AuditEvent
 from migrations.schema import email_verifications
 from tests.gateway.conftest import PASSWORD, AppClient, register_and_login
 

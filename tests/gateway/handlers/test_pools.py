@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import update
 
 from gateway.keys import DB, SERVICES
-from gateway.services.botstore import DesiredState
+from gateway.services.trading.botstore import DesiredState
 from migrations.schema import pools
 from tests.fixtures.pools import POOL_TOKEN
 from tests.gateway.conftest import AppClient, ClientFactory, register_and_login

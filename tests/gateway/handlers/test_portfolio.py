@@ -13,13 +13,13 @@ from aiohttp.test_utils import TestServer
 from gateway.keys import SERVICES
 from gateway.services.common import utcnow
 from gateway.services.container import Services
-from gateway.services.portfolio import BotHoldings, Portfolio
-from gateway.services.snapshots import SnapshotStore
+from gateway.services.dashboard.portfolio import BotHoldings, Portfolio
+from gateway.services.dashboard.snapshots import SnapshotStore
 from runtime.rpc.client import PoolClient
 from tests.fixtures.pools import POOL_TOKEN, running_pool
 from tests.gateway.conftest import AppClient, ClientFactory, register_and_login
 from tests.gateway.fakebot import FakeBot, closed_trade, open_trade
-from tests.gateway.services.test_portfolio import add_bot, serve
+from tests.gateway.services.dashboard.test_portfolio import add_bot, serve
 from tests.gateway.test_sse import until
 from tests.helpers import async_wait_until
 from tests.runtime.botapi import bot_get

@@ -13,7 +13,7 @@ from gateway.handlers.proxy import bot_path
 from gateway.keys import SERVICES
 from tests.gateway.conftest import ClientFactory, register_and_login
 from tests.gateway.fakebot import TOKEN, FakeBot
-from tests.gateway.services.test_portfolio import add_bot, serve
+from tests.gateway.services.dashboard.test_portfolio import add_bot, serve
 from tests.helpers import free_port
 
 ServerFactory = Callable[..., Awaitable[TestServer]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gateway.keys import SERVICES
 from gateway.ratelimit import FixedWindowLimiter, Quota
-from gateway.services.audit import AuditEvent
+from gateway.services.accounts.audit import AuditEvent
 from tests.gateway.conftest import PASSWORD, AppClient, register_and_login
 
 

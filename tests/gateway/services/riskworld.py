@@ -10,12 +10,12 @@ from sqlalchemy import insert, select
 
 from gateway.db.database import Database
 from gateway.errors import Unavailable
-from gateway.services.botapi import BotApiClient
-from gateway.services.botstore import BotRecord, BotStore
+from gateway.services.accounts.users import UserStore
 from gateway.services.common import utcnow
-from gateway.services.poolcontrol import PoolControl
-from gateway.services.risk import RiskSettingsService
-from gateway.services.users import UserStore
+from gateway.services.pools.control import PoolControl
+from gateway.services.risk.settings import RiskSettingsService
+from gateway.services.trading.botapi import BotApiClient
+from gateway.services.trading.botstore import BotRecord, BotStore
 from migrations.schema import bot_settings, pools
 from runtime.rpc.client import PoolClient
 from tests.fixtures.pools import POOL_TOKEN

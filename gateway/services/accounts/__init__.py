@@ -1,0 +1,1 @@
+"""Accounts: users, login and sessions, throttling, the audit log and notification preferences."""

@@ -1,0 +1,1 @@
+"""The dashboard: live portfolio across bots, stored snapshots and the chart series."""

@@ -1,0 +1,1 @@
+"""Risk: per-bot settings and their FreqTrade mapping, the trade monitor and emergency stops."""
