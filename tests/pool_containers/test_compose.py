@@ -16,7 +16,7 @@ from ruamel.yaml import YAML
 
 from gateway.settings import Settings
 from runtime.settings import PoolSettings, load_settings
-from tests.pool_containers.tools import POOL_CONTAINERS, REPO, venv_tool
+from tests.pool_containers.tools import POOL_CONTAINERS, REPO, debian_tool, venv_tool
 
 RENDER = POOL_CONTAINERS / "render_pools.py"
 # README: ~400 MiB supervisor + warm parent and ~57 MiB a bot, 10 bots a pool.
@@ -246,3 +246,20 @@ def test_env_example_has_every_variable_compose_reads_and_no_secret_values():
     assert used <= set(example), used - set(example)
     for secret in ("POSTGRES_PASSWORD", "CRYPTOPILOT_JWT_SECRET", "CRYPTOPILOT_POOL_TOKEN"):
         assert example[secret] == ""
+
+
+def test_prometheus_config_passes_promtool(tmp_path: Path):
+    folder = copy_rendered(tmp_path, 3)
+    token = tmp_path / "pool_token"
+    token.write_text("s3cret\n")
+    config = folder / "monitoring" / "prometheus.yml"
+    # The secret compose mounts; promtool insists that it exists.
+    config.write_text(config.read_text().replace("/run/secrets/pool_token", str(token)))
+    result = subprocess.run(
+        [debian_tool("promtool", "prometheus"), "check", "config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS" in result.stdout + result.stderr
