@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """The images' HEALTHCHECK: GET the service's health route on loopback; exit 0 on 200.
 
 `healthcheck.py pool` asks the pool's control API (`GET /health`, Bearer token) and
