@@ -84,7 +84,7 @@ ensure_base() {
         log "base $LOCAL_BASE present"
         return
     fi
-    local tarball="$CACHE/debian-$RELEASE-minbase-slim.tar"
+    local tarball="$CACHE/debian-$RELEASE-minbase-slim.tar" started=$SECONDS
     if [[ ! -s "$tarball" ]]; then
         local work
         work="$(mktemp -d)"
@@ -102,6 +102,7 @@ ensure_base() {
     fi
     log "importing $tarball as $LOCAL_BASE"
     podman import --change 'CMD ["bash"]' "$tarball" "$LOCAL_BASE" >/dev/null
+    log "base $LOCAL_BASE ready in $((SECONDS - started)) s"
 }
 
 build() {
