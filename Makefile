@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY_STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install demo test lint typecheck unit bench-pool bench-gateway bench-portfolio clean
+.PHONY: install demo test lint typecheck unit images bench-pool bench-gateway bench-portfolio clean
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
@@ -40,6 +40,10 @@ unit: install
 	$(BIN)/coverage report --fail-under=80
 
 test: lint typecheck unit
+
+# The pool and gateway images, built with podman from a cached debootstrap base (docs/images.md).
+images:
+	pool_containers/images/build.sh
 
 bench-pool: $(PY_STAMP)
 	$(BIN)/python bench/pool_memory.py --bots 10 --seconds 60
