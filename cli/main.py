@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "cli.bot",
     "migrations.mongo.cli",
     "cli.demo",
+    "backup.cli",
 )
 
 Handler = Callable[[argparse.Namespace], int]
