@@ -54,10 +54,11 @@ def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
 class EncryptingWriter:
     """A write-only file object: what is written lands encrypted in `sink`."""
 
-    def __init__(self, sink: BinaryIO, passphrase: str, *, log2_n: int = SCRYPT_LOG2_N) -> None:
+    def __init__(self, sink: BinaryIO, passphrase: str) -> None:
         if len(passphrase) < MIN_PASSPHRASE:
             raise ValueError(f"the passphrase must have at least {MIN_PASSPHRASE} characters")
         salt, prefix = os.urandom(16), os.urandom(7)
+        log2_n = SCRYPT_LOG2_N  # read at each call: the fast tests lower it
         self._keys = _derive(passphrase, salt, log2_n, SCRYPT_R, SCRYPT_P)
         fixed = MAGIC + _FIXED.pack(salt, log2_n, SCRYPT_R, SCRYPT_P, CHUNK_SIZE, prefix)
         self._header = fixed + hmac.digest(self._keys.check, fixed, hashlib.sha256)

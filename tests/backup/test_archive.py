@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import json
 import os
@@ -16,7 +17,15 @@ from backup.cli import PASSPHRASE_ENV
 from backup.configs import redact
 from backup.create import BackupRequest, create_backup
 from backup.crypto import CHUNK_SIZE, DecryptingReader, EncryptingWriter
-from backup.errors import ChecksumMismatch, CorruptArchive, TargetNotEmpty, WrongPassphrase
+from backup.errors import (
+    BackupError,
+    ChecksumMismatch,
+    CorruptArchive,
+    TargetNotEmpty,
+    WrongPassphrase,
+)
+from backup.pgtools import find_tool
+from backup.pools import pool_dirs
 from backup.progress import Progress
 from backup.restore import RestoreRequest, restore_backup
 from cli.main import main
@@ -300,3 +309,37 @@ def test_redact_empties_secrets_and_url_passwords() -> None:
         "CRYPTOPILOT_POOL_SYNC_DATABASE_URL=\n"
         "OTHER_URL=https://user@example.com/x\nMY_API_TOKEN = \n"
     )
+
+
+def test_pools_come_from_the_pool_settings_unless_given(
+    platform: tuple[str, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pool_dir = platform[1]
+    monkeypatch.setenv("CRYPTOPILOT_POOL_DATA_DIR", str(pool_dir))
+    assert pool_dirs([]) == [pool_dir.resolve()]
+    monkeypatch.setenv("CRYPTOPILOT_POOL_DATA_DIR", str(tmp_path / "nothing-here"))
+    assert pool_dirs([]) == []
+    with pytest.raises(BackupError, match="not a pool data dir"):
+        pool_dirs([tmp_path])
+
+
+async def test_an_old_pg_dump_is_refused_with_the_package_to_install(tmp_path: Path) -> None:
+    old = tmp_path / "pg_dump"
+    old.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 13.9'\n")
+    old.chmod(0o755)
+    with pytest.raises(BackupError, match="postgresql-client-15"):
+        await find_tool("pg_dump", 15, str(old))
+    assert await find_tool("pg_dump", 13, str(old)) == (str(old), "13.9")
+
+
+async def test_a_database_of_another_kind_is_refused_before_anything_is_touched(
+    platform: tuple[str, Path, Path], tmp_path: Path
+) -> None:
+    archive = tmp_path / "backup.cpbk"
+    await _backup(platform, archive)
+    request = dataclasses.replace(
+        _restore_request(tmp_path, archive), database_url="postgresql+asyncpg://u@127.0.0.1/x"
+    )
+    with pytest.raises(BackupError, match="holds a sqlite database"):
+        await restore_backup(request, QUIET)
+    assert not (tmp_path / "new" / "pool-1").exists()
