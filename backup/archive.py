@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import tarfile
 from pathlib import Path
@@ -35,7 +36,11 @@ def write_archive(
     try:
         with progress.step(f"encrypting the archive to {out}"), os.fdopen(fd, "wb") as sink:
             writer = EncryptingWriter(sink, passphrase)
-            with tarfile.open(fileobj=writer, mode="w|gz") as tar:  # type: ignore[call-overload]
+            # gzip at level 6: tarfile's own stream mode would compress at 9, much slower.
+            with (
+                gzip.GzipFile(fileobj=writer, mode="wb", compresslevel=6) as packed,
+                tarfile.open(fileobj=packed, mode="w|") as tar,
+            ):
                 tar.add(staging / MANIFEST_NAME, arcname=MANIFEST_NAME)
                 for name in names:
                     tar.add(staging / name, arcname=name)
@@ -53,14 +58,20 @@ def read_archive(archive: Path, passphrase: str, into: Path, progress: Progress)
     with progress.step(f"decrypting {archive}"), archive.open("rb") as source:
         reader = DecryptingReader(source, passphrase)
         try:
-            with tarfile.open(fileobj=reader, mode="r|gz") as tar:  # type: ignore[call-overload]
+            with (
+                gzip.GzipFile(fileobj=reader, mode="rb") as packed,
+                tarfile.open(fileobj=packed, mode="r|") as tar,
+            ):
                 tar.extractall(into, filter="data")
         except (tarfile.TarError, EOFError, OSError) as exc:
             raise CorruptArchive(f"the archive's content is not a readable tar: {exc}") from None
     manifest_path = into / MANIFEST_NAME
     if not manifest_path.is_file():
         raise CorruptArchive("the archive has no manifest.json")
-    manifest = Manifest.from_json(manifest_path.read_text(encoding="utf-8"))
+    try:
+        manifest = Manifest.from_json(manifest_path.read_text(encoding="utf-8"))
+    except (ValueError, TypeError, KeyError) as exc:
+        raise CorruptArchive(f"the archive's manifest is not readable: {exc!r}") from None
     with progress.step(f"verifying {len(manifest.members)} checksums"):
         verify_members(into, manifest)
     return manifest

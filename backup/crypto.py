@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import os
 import struct
 from dataclasses import dataclass
@@ -76,6 +77,9 @@ class EncryptingWriter:
             del self._buffer[:CHUNK_SIZE]
         return len(data)
 
+    def flush(self) -> None:
+        """Nothing to do: chunks are sealed whole, `close` seals the rest."""
+
     def close(self) -> None:
         """Write the last chunk (possibly empty); the sink stays open."""
         if not self._closed:
@@ -120,7 +124,7 @@ class DecryptingReader:
             raise CorruptArchive("the archive is cut short")
         (length,) = _LENGTH.unpack(raw)
         if not _TAG <= length <= self._max_sealed:
-            raise CorruptArchive(f"chunk {self._index} has an impossible length")
+            raise CorruptArchive("a chunk of the archive has an impossible length")
         sealed = self._source.read(length)
         if len(sealed) < length:
             raise CorruptArchive("the archive is cut short")
@@ -145,7 +149,10 @@ class DecryptingReader:
         self._done = last
         return plain
 
-    def read(self, size: int = -1) -> bytes:
+    def seek(self, offset: int, /) -> int:
+        raise io.UnsupportedOperation("an encrypted archive is read front to back")
+
+    def read(self, size: int = -1, /) -> bytes:
         parts = []
         wanted = size
         while wanted != 0:
