@@ -26,6 +26,7 @@ from backup.errors import CorruptArchive, WrongPassphrase
 
 MAGIC = b"CPBACKUP\x01"
 CHUNK_SIZE = 1024 * 1024
+MAX_CHUNK_SIZE = 64 * CHUNK_SIZE  # what a reader accepts from a header
 SCRYPT_LOG2_N = 17  # 128 MiB and about half a second: OWASP's scrypt floor
 SCRYPT_R = 8
 SCRYPT_P = 1
@@ -102,6 +103,8 @@ class DecryptingReader:
         if not fixed.startswith(MAGIC) or len(fixed) < len(MAGIC) + _FIXED.size:
             raise CorruptArchive("this is not a Crypto-Pilot backup archive (bad header)")
         salt, log2_n, r, p, chunk_size, prefix = _FIXED.unpack(fixed[len(MAGIC) :])
+        if not 0 < chunk_size <= MAX_CHUNK_SIZE:
+            raise CorruptArchive("the archive header has an impossible chunk size")
         check = source.read(32)
         self._keys = _derive(passphrase, salt, log2_n, r, p)
         if not hmac.compare_digest(check, hmac.digest(self._keys.check, fixed, hashlib.sha256)):

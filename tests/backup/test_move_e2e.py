@@ -80,7 +80,8 @@ async def _rows(database_url: str) -> dict[str, list[Any]]:
 
 def _trades(database: Path, columns: str = "*") -> dict[int, tuple[Any, ...]]:
     with sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True) as conn:
-        rows = conn.execute(f"SELECT {columns}, is_open FROM trades ORDER BY id").fetchall()  # noqa: S608
+        query = f"SELECT {columns}, is_open FROM trades ORDER BY id"  # noqa: S608 - ours
+        rows = conn.execute(query).fetchall()
     return {int(row[0]): tuple(row) for row in rows}
 
 
