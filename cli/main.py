@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "gateway.adopt.mongo.cli",
     "cli.demo",
     "cli.settings",
+    "backup.cli",
 )
 
 Handler = Callable[[argparse.Namespace], int]
