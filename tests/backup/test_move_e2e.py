@@ -44,7 +44,7 @@ COMPARED = {
     "ledger": "SELECT * FROM wallet_transactions ORDER BY id",
     "allocations": "SELECT * FROM wallet_allocations ORDER BY user_id, bot_id",
     "bots": "SELECT id, user_id, pool_id, strategy, stake_currency, stake_amount, pairs,"
-    " wallet_cents, desired_state, api_username, api_password, api_port, created_at"
+    " wallet_cents, desired_state, api_username, api_port, created_at"
     " FROM bots ORDER BY id",
 }
 # A trade's columns that never change once it is open.
