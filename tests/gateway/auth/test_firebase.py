@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import datetime as dt
 import hashlib
 import hmac
 import json
@@ -18,10 +17,8 @@ import google.auth.credentials
 import jwt
 import pytest
 from aiohttp import web
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 from firebase_admin import auth as firebase_auth
 from firebase_admin import credentials as firebase_credentials
 from pytest_aiohttp import AiohttpServer
@@ -33,6 +30,7 @@ from gateway.auth.firebase import (
     FirebaseVerifier,
     InvalidFirebaseToken,
 )
+from tests import certs
 from tests.fixtures.firebase import FirebaseEmulator
 from tests.helpers import free_port
 
@@ -51,18 +49,7 @@ def _new_key() -> rsa.RSAPrivateKey:
 
 def _certificate_pem(key: rsa.RSAPrivateKey) -> str:
     """A self-signed x509 certificate, the form Google publishes its keys in."""
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "securetoken.system.test")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
+    cert = certs.self_signed(key, "securetoken.system.test")
     return cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
