@@ -53,10 +53,10 @@ def _steps(job: Job, workdir: Path) -> tuple[int, Signals]:
 
     directory = job.directory.resolve()
     classes = compile_all(directory)
-    cls = import_strategy_class(directory, job.strategy, classes)
-    check_required(cls, job.timeframe)
-    timeframe = job.timeframe or str(cls.timeframe)
-    startup = int(getattr(cls, "startup_candle_count", 0) or 0)
+    found = import_strategy_class(directory, job.strategy, classes)
+    check_required(found, job.timeframe)
+    timeframe = job.timeframe or str(found.cls.timeframe)
+    startup = int(getattr(found.cls, "startup_candle_count", 0) or 0)
     window = Window.last(timeframe, job.candles, startup, time.time())
     try:
         config = freqtrade_config(job, directory, window, workdir)
