@@ -92,12 +92,10 @@ def _steps(job: Job, workdir: Path) -> tuple[int, Signals]:
         raise Refused(failure("backtest", exc, directory, "FreqTrade refuses the config")) from exc
     load_strategy(copy.deepcopy(config), directory)
     try:
-        return run_backtest(config, directory, window)
-    except Refused:
+        return run_backtest(config, directory, window, job.market_url)
+    except (Refused, MemoryError):
         raise
-    except MemoryError:
-        raise
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # strategy code may call sys.exit() too
         kind: Kind = "backtest" if where(exc, directory) is None else "runtime"
         raise Refused(failure(kind, exc, directory, "the backtest raised")) from exc
 
