@@ -45,12 +45,12 @@ def same_after_reload(old: Mapping[str, str], new: Mapping[str, str], strategy: 
 
 
 async def request_reload(
-    session: aiohttp.ClientSession, port: int, auth: aiohttp.BasicAuth
+    session: aiohttp.ClientSession, port: int, auth: Mapping[str, str]
 ) -> bool:
     """Ask the bot to reload its config; False if its API did not accept."""
     try:
         async with session.post(
-            f"http://127.0.0.1:{port}/api/v1/reload_config", auth=auth, timeout=PROBE_TIMEOUT
+            f"http://127.0.0.1:{port}/api/v1/reload_config", headers=auth, timeout=PROBE_TIMEOUT
         ) as response:
             return response.status == 200
     except (aiohttp.ClientError, TimeoutError):
@@ -60,16 +60,16 @@ async def request_reload(
 async def runs(
     session: aiohttp.ClientSession,
     port: int,
-    auth: aiohttp.BasicAuth,
+    auth: Mapping[str, str],
     strategy: str,
     since: float,
 ) -> bool:
     """Does the bot run `strategy`, started at or after `since` (epoch s), with a loop done?"""
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
-        async with session.get(f"{base}/show_config", auth=auth, timeout=PROBE_TIMEOUT) as shown:
+        async with session.get(f"{base}/show_config", headers=auth, timeout=PROBE_TIMEOUT) as shown:
             config = await shown.json() if shown.status == 200 else None
-        async with session.get(f"{base}/health", auth=auth, timeout=PROBE_TIMEOUT) as checked:
+        async with session.get(f"{base}/health", headers=auth, timeout=PROBE_TIMEOUT) as checked:
             health = await checked.json() if checked.status == 200 else None
     except (aiohttp.ClientError, TimeoutError, ValueError):
         return False
@@ -88,7 +88,7 @@ async def runs(
 async def wait_until_running(
     session: aiohttp.ClientSession,
     port: int,
-    auth: aiohttp.BasicAuth,
+    auth: Mapping[str, str],
     strategy: str,
     *,
     since: float,

@@ -80,9 +80,10 @@ class ManagedBot:
     loaded: BotSpec | None = None  # the spec its process last read its config from
 
     @property
-    def auth(self) -> aiohttp.BasicAuth:
-        """Credentials of the bot's own FreqTrade API."""
-        return aiohttp.BasicAuth(self.record.api.username, self.api_password)
+    def auth(self) -> dict[str, str]:
+        """The header that logs in to the bot's own FreqTrade API."""
+        basic = aiohttp.encode_basic_auth(self.record.api.username, self.api_password)
+        return {"Authorization": basic}
 
     def snapshot(self) -> BotSnapshot:
         """This bot as it stands now, in plain values (no I/O)."""
@@ -407,7 +408,11 @@ class Pool:
             bot = self._changeable(bot_id)
             old = bot.record.spec
             new = apply_patch(old, body)
-            deploy = (new.strategy, new.strategy_version) != (old.strategy, old.strategy_version)
+            # Files sent again for the same version deploy too (a checkout lost on restore).
+            deploy = files is not None or (new.strategy, new.strategy_version) != (
+                old.strategy,
+                old.strategy_version,
+            )
             if deploy:
                 await self.checkouts.check(new, files)
                 await self.checkouts.enter(new, files, bot_id)
