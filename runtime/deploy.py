@@ -14,6 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -64,7 +65,11 @@ async def runs(
     strategy: str,
     since: float,
 ) -> bool:
-    """Does the bot run `strategy`, started at or after `since` (epoch s), with a loop done?"""
+    """Does the bot run `strategy`, started at or after `since` (epoch s), with a loop done?
+
+    `bot_startup` is when the bot's current FreqtradeBot started (a reload builds a new
+    one); `last_process` is its last trading loop, unset until its first.
+    """
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
         async with session.get(f"{base}/show_config", headers=auth, timeout=PROBE_TIMEOUT) as shown:
@@ -75,14 +80,27 @@ async def runs(
         return False
     if not isinstance(config, dict) or not isinstance(health, dict):
         return False
-    started, looped = health.get("bot_startup_ts"), health.get("last_process_ts")
+    started, looped = _moment(health.get("bot_startup")), _moment(health.get("last_process"))
     return (
         config.get("strategy") == strategy
-        and isinstance(started, int)
-        and isinstance(looped, int)
-        and started >= int(since)
+        and started is not None
+        and looped is not None
+        and started >= since
         and looped >= started
     )
+
+
+def _moment(value: object) -> float | None:
+    """Epoch seconds of a FreqTrade health time (`str(datetime)`, UTC when naive)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
 
 
 async def wait_until_running(

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from runtime.deploy import reload_suffices, same_after_reload
+import aiohttp
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from runtime.deploy import reload_suffices, runs, same_after_reload
 
 STRATEGY = "class S(Base, IStrategy):\n    stoploss = -0.1\n"
 OTHER = "class T(IStrategy):\n    pass\n"
@@ -41,3 +47,39 @@ def test_the_decision_reads_both_folders(tmp_path: Path) -> None:
     assert reload_suffices(before, after, "S")
     assert not reload_suffices(before, after, "T")  # T's file may import the changed s.py
     assert not reload_suffices(tmp_path / "gone", after, "S")  # the old tree is unknown
+
+
+async def test_a_bot_runs_the_strategy_once_it_started_after_the_deploy_and_looped() -> None:
+    since = datetime(2026, 1, 1, 12, 0, 0, 500_000, tzinfo=UTC).timestamp()
+    answers: dict[str, Any] = {}
+
+    async def show_config(request: web.Request) -> web.Response:
+        return web.json_response({"strategy": answers["strategy"]})
+
+    async def health(request: web.Request) -> web.Response:
+        return web.json_response(answers["health"])
+
+    app = web.Application()
+    app.router.add_get("/api/v1/show_config", show_config)
+    app.router.add_get("/api/v1/health", health)
+    server = TestServer(app)
+    await server.start_server()
+    port = server.port
+    assert port is not None
+    try:
+        async with aiohttp.ClientSession() as session:
+            cases = [
+                ("S", "2026-01-01 12:00:00.600000+00:00", "2026-01-01 12:00:01", True),
+                ("T", "2026-01-01 12:00:00.600000+00:00", "2026-01-01 12:00:01", False),
+                # Started in the same second, but before the deploy: the old instance.
+                ("S", "2026-01-01 12:00:00.400000+00:00", "2026-01-01 12:00:01", False),
+                ("S", "2026-01-01 12:00:00.600000", None, False),  # no loop yet
+                ("S", "2026-01-01 12:00:00.600000", "2026-01-01 12:00:00.700000", True),
+            ]
+            for strategy, started, looped, expected in cases:
+                answers.update(
+                    strategy=strategy, health={"bot_startup": started, "last_process": looped}
+                )
+                assert await runs(session, port, {}, "S", since) is expected
+    finally:
+        await server.close()
