@@ -7,6 +7,7 @@ runs the new code. A class the version does not define is refused before anythin
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -124,12 +125,22 @@ async def test_deploy_to_a_running_bot_keeps_its_open_trade(
     await bot_post(bot, "forceenter", {"pair": "BTC/USDT"})
     trades = await async_wait_until(entered, timeout=60, interval=0.5, what="an open trade")
 
-    # Only the strategy's own file changed: FreqTrade reloads it in the running process.
-    reloaded = await _deploy(client, {"strategy_version": tree(b, 2, "s2", "h1")})
+    # Only the strategy's own file changed: FreqTrade reloads it in the running process,
+    # meanwhile the bot is busy for other commands.
+    deploying = asyncio.ensure_future(_deploy(client, {"strategy_version": tree(b, 2, "s2", "h1")}))
+
+    async def busy() -> dict[str, Any] | None:
+        status = await _status(client, "probe")
+        return status if status["busy"] == "reloading" else None
+
+    await async_wait_until(busy, timeout=30, interval=0.05, what="busy reloading")
+    conflict = await client.post("/bots/probe/restart")
+    assert conflict.status == 409 and (await conflict.json())["code"] == "BOT_BUSY"
+    reloaded = await deploying
     assert reloaded["applied"] == "reload" and reloaded["healthy"] is True
     assert reloaded["restarted"] is False
     after = reloaded["bot"]
-    assert after["pid"] == bot["pid"] and after["state"] == "running"
+    assert after["pid"] == bot["pid"] and after["state"] == "running" and after["busy"] is None
     assert after["strategy_version"] == {"commit": b, "version": 2}
     assert after["strategy_applied"] == "reload" and after["strategy_applied_at"]
     assert (await bot_get(after, "show_config"))["strategy_version"] == "s2/h1"
