@@ -143,9 +143,8 @@ async def _list(service: StrategyService, args: argparse.Namespace) -> int:
 
 async def _versions(service: StrategyService, args: argparse.Namespace) -> int:
     for version in await service.store.versions(args.strategy):
-        print(
-            f"v{version.version:<4} {version.commit[:12]} {version.at} {version.author}: {version.message}"
-        )
+        when, who = version.at, version.author
+        print(f"v{version.version:<4} {version.commit[:12]} {when} {who}: {version.message}")
     return 0
 
 
@@ -231,7 +230,7 @@ async def _import(service: StrategyService, args: argparse.Namespace) -> int:
     for path, why in sorted(report.broken.items()):
         print(f"broken     {path}: {why}")
     for name, failed in sorted(report.failed.items()):
-        errors = "; ".join(f"{e['kind']}: {e['message']}" for e in failed["errors"])  # type: ignore[attr-defined]
+        errors = "; ".join(f"{e['kind']}: {e['message']}" for e in failed["errors"])
         print(f"refused    {name}: {errors}")
     print(f"commit     {report.commit or 'none (nothing new)'}")
     return 0

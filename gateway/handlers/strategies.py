@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 async def list_strategies(request: web.Request) -> web.Response:
     items = await services(request).strategies.listing()
-    payload: StrategiesResponse = {"success": True, "strategies": items}  # type: ignore[typeddict-item]
+    payload: StrategiesResponse = {"success": True, "strategies": items}
     return reply(payload)
 
 
@@ -55,7 +55,7 @@ async def bot_strategy(request: web.Request) -> web.Response:
     found = await services(request).strategies.bot_strategy(
         principal(request).user_id, request.match_info["instanceId"]
     )
-    payload: BotStrategyResponse = {"success": True, "strategy": found}  # type: ignore[typeddict-item]
+    payload: BotStrategyResponse = {"success": True, "strategy": found}
     return reply(payload)
 
 

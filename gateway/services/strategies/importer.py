@@ -16,6 +16,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from gateway.services.common import iso
 from gateway.services.strategies.gitrepo import Author
@@ -35,7 +36,7 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)  # already in the store, byte for byte
     duplicates: dict[str, str] = field(default_factory=dict)  # copy -> the file kept
     broken: dict[str, str] = field(default_factory=dict)  # file -> why it was left out
-    failed: dict[str, dict[str, object]] = field(default_factory=dict)  # class -> its report
+    failed: dict[str, dict[str, Any]] = field(default_factory=dict)  # class -> its report
     commit: str | None = None
 
 

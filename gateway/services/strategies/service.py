@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from gateway.errors import NotFound
+from gateway.models.strategies import BotStrategy, StrategyItem
 from gateway.services.strategies.catalogue import StrategyCatalogue
 from gateway.services.strategies.deploy import Deployed, StrategyDeployer
 from gateway.services.strategies.gitrepo import Author
@@ -67,11 +67,11 @@ class StrategyService:
 
     # -- users --------------------------------------------------------------------------------
 
-    async def listing(self) -> list[dict[str, str]]:
+    async def listing(self) -> list[StrategyItem]:
         """S1's items."""
         return listing(await self.store.catalogue())
 
-    async def bot_strategy(self, user_id: str, bot_id: str) -> dict[str, Any]:
+    async def bot_strategy(self, user_id: str, bot_id: str) -> BotStrategy:
         """S3: the strategy the user's bot runs, the published names, and its store version."""
         record = await self.bots.owned(user_id, bot_id)
         return {

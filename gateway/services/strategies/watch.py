@@ -12,6 +12,7 @@ import asyncio
 import logging
 from typing import Any
 
+from gateway.models.strategies import StrategyItem
 from gateway.services.strategies.metadata import StrategyMeta
 from gateway.services.strategies.store import StrategyStore
 
@@ -22,7 +23,7 @@ QUEUE_SIZE = 32
 Message = dict[str, Any]
 
 
-def listing(catalogue: list[StrategyMeta]) -> list[dict[str, str]]:
+def listing(catalogue: list[StrategyMeta]) -> list[StrategyItem]:
     """S1's items: `{name, className, description, fileName}`; `name` is what bots are given."""
     return [
         {
