@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.sandbox import start_sandbox  # noqa: E402
 from cli.processes import stop_process  # noqa: E402
-from runtime.botconfig import BotPaths, build_config  # noqa: E402
+from runtime.botconfig import BotPaths, build_config, strategies_dir  # noqa: E402
 from runtime.readiness import api_answers  # noqa: E402
 from runtime.rpc.client import PoolClient  # noqa: E402
 from runtime.spec import parse_bot_spec  # noqa: E402
@@ -178,7 +178,14 @@ async def separate_side(n: int, seconds: float, sandbox: str, work: Path) -> dic
             paths.log.parent.mkdir(parents=True, exist_ok=True)
             port = 22_000 + i
             api = ApiCredentials.generate(bot_spec.bot_id)
-            config = build_config(bot_spec, port, api, paths, api_password="bench")  # noqa: S106
+            config = build_config(
+                bot_spec,
+                port,
+                api,
+                paths,
+                api_password="bench",  # noqa: S106
+                strategy_path=strategies_dir(),
+            )
             config["exchange"] = exchange_config(sandbox, PAIRS)
             paths.config.write_text(json.dumps(config))
             ports.append(port)

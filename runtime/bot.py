@@ -96,6 +96,13 @@ class BotProcess:
         self._spawn()
         self._task = asyncio.create_task(self._supervise(), name=f"bot-{self.bot_id}")
 
+    def refuse(self, reason: str) -> None:
+        """Go fatal without spawning: a stopped bot that cannot start (its strategy checkout
+        is missing); a later `start` tries again."""
+        self.fatal_reason = self.last_exit = reason
+        logger.error("bot %s is fatal: %s", self.bot_id, reason)
+        self._set(State.FATAL)
+
     def _spawn(self) -> None:
         self._set(State.STARTING)
         self.spawned_at = self._clock()

@@ -73,18 +73,30 @@ _CLASS_DEF = re.compile(r"^class\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(([^)]*)\)", re.M
 
 @dataclass(frozen=True)
 class StrategyLibrary:
-    """What `strategies/` holds, read from the source (never imported)."""
+    """What a strategy folder holds, read from the source (never imported)."""
 
     names: tuple[str, ...]  # classes that are IStrategy subclasses, directly or not
     ladder: frozenset[str]  # those of them that inherit TakeProfitLadder, directly or not
 
 
-def read_library(folder: Path | None = None) -> StrategyLibrary:
-    """Every class and its bases in the folder's files; a mixin alone is not a strategy."""
+def classes_in(source: str) -> dict[str, set[str]]:
+    """The top-level classes a source defines and the (last part of the) names of their bases."""
+    return {
+        name: {b.strip().rsplit(".", 1)[-1] for b in raw.split(",") if b.strip()}
+        for name, raw in _CLASS_DEF.findall(source)
+    }
+
+
+def library_of(sources: Mapping[str, str]) -> StrategyLibrary:
+    """The strategies of a tree (relative path -> source): classes of its top-level files,
+    as FreqTrade only searches those; their bases may live anywhere in the tree."""
     bases: dict[str, set[str]] = {}
-    for path in (folder or strategies_dir()).glob("*.py"):
-        for name, raw in _CLASS_DEF.findall(path.read_text(encoding="utf-8")):
-            bases[name] = {b.strip().rsplit(".", 1)[-1] for b in raw.split(",") if b.strip()}
+    top: set[str] = set()
+    for relative, source in sources.items():
+        defined = classes_in(source)
+        bases.update(defined)
+        if "/" not in relative:
+            top.update(defined)
 
     def inherits(name: str, target: str, seen: frozenset[str] = frozenset()) -> bool:
         direct = bases.get(name, set())
@@ -92,19 +104,36 @@ def read_library(folder: Path | None = None) -> StrategyLibrary:
             return True
         return any(inherits(b, target, seen | {name}) for b in direct - seen - {name})
 
-    names = tuple(sorted(n for n in bases if inherits(n, "IStrategy")))
+    names = tuple(sorted(n for n in top if inherits(n, "IStrategy")))
     return StrategyLibrary(names, frozenset(n for n in names if inherits(n, "TakeProfitLadder")))
 
 
+def read_sources(folder: Path) -> dict[str, str]:
+    """Every .py file below `folder`: relative POSIX path -> source."""
+    return {
+        path.relative_to(folder).as_posix(): path.read_text(encoding="utf-8")
+        for path in sorted(folder.rglob("*.py"))
+    }
+
+
+def read_library(folder: Path | None = None) -> StrategyLibrary:
+    """Every strategy of the folder (default the shipped `strategies/`); a mixin alone is not
+    a strategy."""
+    return library_of(read_sources(folder or strategies_dir()))
+
+
 def strategy_names(folder: Path | None = None) -> tuple[str, ...]:
-    """Class names of the strategies in `strategies/`."""
+    """Class names of the strategies in the folder (default `strategies/`)."""
     return read_library(folder).names
 
 
-def check_strategy(name: str) -> None:
-    """422 unless a strategy class of that name is defined in `strategies/`."""
-    if name not in strategy_names():
-        raise InvalidInput(f"no strategy named {name} in strategies/", "UNKNOWN_STRATEGY")
+def check_strategy(
+    name: str, library: StrategyLibrary | None = None, where: str = "strategies/"
+) -> None:
+    """422 unless a strategy class of that name is defined in the library (default the
+    shipped `strategies/`)."""
+    if name not in (library or read_library()).names:
+        raise InvalidInput(f"no strategy named {name} in {where}", "UNKNOWN_STRATEGY")
 
 
 def deep_merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
@@ -137,7 +166,13 @@ def _log_config(paths: BotPaths) -> dict[str, Any]:
 
 
 def build_config(
-    spec: BotSpec, port: int, api: ApiCredentials, paths: BotPaths, *, api_password: str
+    spec: BotSpec,
+    port: int,
+    api: ApiCredentials,
+    paths: BotPaths,
+    *,
+    api_password: str,
+    strategy_path: Path,
 ) -> dict[str, Any]:
     """The bot's FreqTrade config (without `exchange`), overrides merged last."""
     config: dict[str, Any] = {
@@ -157,7 +192,7 @@ def build_config(
         "exit_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
         "pairlists": [{"method": "StaticPairList"}],
         "strategy": spec.strategy,
-        "strategy_path": str(strategies_dir()),
+        "strategy_path": str(strategy_path),
         "db_url": f"sqlite:///{paths.database}",
         "user_data_dir": str(paths.root),
         "initial_state": "running",
@@ -183,11 +218,19 @@ def build_config(
 
 
 def write_bot_files(
-    spec: BotSpec, port: int, api: ApiCredentials, paths: BotPaths, *, api_password: str
+    spec: BotSpec,
+    port: int,
+    api: ApiCredentials,
+    paths: BotPaths,
+    *,
+    api_password: str,
+    strategy_path: Path,
 ) -> None:
     """Create the bot's folder and (re)write its config; clear the last run's error."""
     paths.log.parent.mkdir(parents=True, exist_ok=True)
-    config = build_config(spec, port, api, paths, api_password=api_password)
+    config = build_config(
+        spec, port, api, paths, api_password=api_password, strategy_path=strategy_path
+    )
     atomic_write(paths.config, json.dumps(config, indent=2) + "\n")
     paths.error.unlink(missing_ok=True)
 

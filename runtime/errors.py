@@ -30,6 +30,13 @@ class InvalidInput(PoolError):
     code = "INVALID_INPUT"
 
 
+class TooLarge(PoolError):
+    """The request is readable but bigger than the pool accepts (a strategy tree)."""
+
+    status = 413
+    code = "TOO_LARGE"
+
+
 class Unauthorized(PoolError):
     """Missing or wrong control token."""
 

@@ -6,8 +6,9 @@ Every change to the bots happens under `_lock`, in steps that leave no await ins
 half-done change. A command that must wait for a bot's process to stop (stop, restart,
 patch, remove) does it in two steps: under the lock it records the pending `Change` (checked
 by `runtime.states`) and sends SIGTERM; it waits without the lock, so other bots' commands go
-on while that bot answers 409; then it finishes under the lock again. Reads take a snapshot
-under the lock and read /proc in a worker thread, on that snapshot only.
+on while that bot answers 409; then it finishes under the lock again. A strategy deploy that
+FreqTrade can reload waits the same way for the reload. Reads take a snapshot under the lock
+and read /proc in a worker thread, on that snapshot only.
 """
 
 from __future__ import annotations
@@ -17,15 +18,18 @@ import contextlib
 import logging
 import shutil
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
 
 from runtime.bot import BotHooks, BotProcess
-from runtime.botconfig import BotPaths, check_strategy, write_bot_files
+from runtime.botconfig import BotPaths, write_bot_files
+from runtime.checkouts import CheckoutMissing, Checkouts
 from runtime.credentials import bot_api_password
+from runtime.deploy import reload_suffices, request_reload, wait_until_running
 from runtime.errors import Conflict, NotFound, Unavailable
 from runtime.exchange import ExchangeSpec, MarketList
 from runtime.launch import LaunchSpec
@@ -35,9 +39,12 @@ from runtime.readiness import api_answers
 from runtime.restart_policy import RestartPolicy
 from runtime.settings import PoolSettings
 from runtime.spec import (
+    STRATEGY_FIELDS,
+    BotSpec,
     apply_patch,
     parse_bot_spec,
     split_import_database,
+    split_strategy_files,
     validate_bot_id,
 )
 from runtime.states import ALIVE, CHANGE_CONFLICTS, STARTABLE, Change, State, change
@@ -53,6 +60,12 @@ from runtime.store import ApiCredentials, BotRecord, PoolStore
 
 logger = logging.getLogger(__name__)
 
+# A PATCH that deploys nothing says so in these fields of its reply.
+NOT_DEPLOYED: dict[str, Any] = {"applied": None, "healthy": None, "apply_s": None}
+STARTING_OR_RUNNING = frozenset({State.STARTING, State.RUNNING})
+# Beyond its start timeout, how long a deployed bot may take to finish its first loop.
+LOOP_GRACE_SECONDS = 30.0
+
 
 @dataclass
 class ManagedBot:
@@ -62,7 +75,14 @@ class ManagedBot:
     process: BotProcess
     paths: BotPaths
     api_password: str  # derived from the pool token, never persisted
+    write_config: Callable[[], None]  # (re)write config.json from the record's spec
     pending: Change = Change.NONE  # the command waiting for its process to stop
+    loaded: BotSpec | None = None  # the spec its process last read its config from
+
+    @property
+    def auth(self) -> aiohttp.BasicAuth:
+        """Credentials of the bot's own FreqTrade API."""
+        return aiohttp.BasicAuth(self.record.api.username, self.api_password)
 
     def snapshot(self) -> BotSnapshot:
         """This bot as it stands now, in plain values (no I/O)."""
@@ -83,6 +103,8 @@ class ManagedBot:
             fatal_reason=proc.fatal_reason,
             folder=str(self.paths.root),
             spec=record.spec.to_dict(),
+            strategy_applied=record.strategy_applied,
+            strategy_applied_at=record.strategy_applied_at,
         )
 
 
@@ -102,6 +124,7 @@ class Pool:
         self.exchange = ExchangeSpec.of(settings)
         self.markets = MarketList(self.exchange, launcher.list_markets, settings.markets_ttl)
         self._store = PoolStore(self.data_dir, settings.pool_id)
+        self.checkouts = Checkouts(self.data_dir / "strategies")
         self._bots: dict[str, ManagedBot] = {}
         self._lock = asyncio.Lock()
         self._cpu = CpuProbes()
@@ -115,10 +138,24 @@ class Pool:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._http = aiohttp.ClientSession()
         records = self._store.load()
+        missing = self.checkouts.restore(
+            {
+                bot_id: record.spec.strategy_version.commit
+                for bot_id, record in records.items()
+                if record.spec.strategy_version is not None
+            }
+        )
         for bot_id, record in records.items():
             bot = self._manage(record)
             self._bots[bot_id] = bot
-            if record.desired == "running":
+            if record.desired != "running":
+                continue
+            if bot_id in missing:
+                bot.process.refuse(
+                    f"strategy checkout {self.checkouts.folder(record.spec)} is missing: "
+                    "deploy its strategy_version (with its files) again"
+                )
+            else:
                 bot.process.start()
         logger.info("pool %s open: restored %d bots", self.settings.pool_id, len(records))
 
@@ -141,9 +178,23 @@ class Pool:
 
         password = bot_api_password(self.settings.token.get_secret_value(), bot_id)
 
+        def write_config() -> None:
+            folder = self.checkouts.folder(record.spec)
+            if not folder.is_dir():
+                raise CheckoutMissing(f"strategy checkout {folder} is missing")
+            write_bot_files(
+                record.spec,
+                record.port,
+                record.api,
+                paths,
+                api_password=password,
+                strategy_path=folder,
+            )
+
         def prepare() -> LaunchSpec:
             # Before every start, so a bot restored from pool.json runs with the derived password.
-            write_bot_files(record.spec, record.port, record.api, paths, api_password=password)
+            write_config()
+            bot.loaded = record.spec
             return LaunchSpec(
                 bot_id=bot_id,
                 bot_dir=str(paths.root),
@@ -175,7 +226,14 @@ class Pool:
             start_timeout=self.settings.start_timeout,
             stop_grace=self.settings.stop_grace,
         )
-        return ManagedBot(record=record, process=process, paths=paths, api_password=password)
+        bot = ManagedBot(
+            record=record,
+            process=process,
+            paths=paths,
+            api_password=password,
+            write_config=write_config,
+        )
+        return bot
 
     def _save(self) -> None:
         self._store.save({bot_id: bot.record for bot_id, bot in self._bots.items()})
@@ -186,6 +244,30 @@ class Pool:
         if bot is None:
             raise NotFound(f"no bot {bot_id} in pool {self.settings.pool_id}")
         return bot
+
+    def _session(self) -> aiohttp.ClientSession:
+        if self._http is None:
+            raise Unavailable("the pool is not open", "POOL_CLOSING")
+        return self._http
+
+    async def _reloads(self, bot: ManagedBot, new: BotSpec) -> bool:
+        """Would FreqTrade's reload run `new` exactly as a restart would (runtime.deploy)?"""
+        if bot.loaded is None:
+            return False
+        before, after = self.checkouts.folder(bot.loaded), self.checkouts.folder(new)
+        return await asyncio.to_thread(reload_suffices, before, after, new.strategy)
+
+    async def _runs(self, bot: ManagedBot, since: float, alive: Callable[[], bool]) -> bool:
+        """Wait until the bot runs its spec's strategy, with a loop done since `since`."""
+        return await wait_until_running(
+            self._session(),
+            bot.record.port,
+            bot.auth,
+            bot.record.spec.strategy,
+            since=since,
+            within=self.settings.start_timeout + LOOP_GRACE_SECONDS,
+            alive=alive,
+        )
 
     def _changeable(self, bot_id: str) -> ManagedBot:
         if self._closing:
@@ -223,8 +305,9 @@ class Pool:
     async def add(self, body: Any) -> dict[str, Any]:
         """Create, persist and start a bot; on any failure nothing is left behind."""
         body, import_database = split_import_database(body)
+        body, files = split_strategy_files(body)
         spec = parse_bot_spec(body)
-        check_strategy(spec.strategy)
+        await self.checkouts.check(spec, files)
         await self.markets.check(spec.pairs)
         async with self._lock:
             if self._closing:
@@ -244,6 +327,7 @@ class Pool:
             record = BotRecord(spec, port, "running", ApiCredentials.generate(spec.bot_id))
             bot = self._manage(record)
             try:
+                await self.checkouts.enter(spec, files, spec.bot_id)
                 if import_database is not None:
                     # An adopted bot continues its trades: a copy, the source stays as it is.
                     paths.root.mkdir(parents=True)
@@ -254,6 +338,7 @@ class Pool:
             except BaseException:
                 self._bots.pop(spec.bot_id, None)
                 shutil.rmtree(paths.root, ignore_errors=True)
+                self.checkouts.leave(spec, None, spec.bot_id)
                 self._save()
                 raise
             logger.info("added bot %s on port %d", spec.bot_id, port)
@@ -267,6 +352,7 @@ class Pool:
         async with self._once_stopped(bot):
             del self._bots[bot_id]
             self._save()
+            self.checkouts.leave(bot.record.spec, None, bot_id)
             archived = None
             if keep_data and bot.paths.root.exists():
                 target = self.data_dir / "removed" / f"{bot_id}.{int(time.time())}"
@@ -309,18 +395,91 @@ class Pool:
             return self._start_stopped(bot)
 
     async def update(self, bot_id: str, body: Any, *, restart: bool = True) -> dict[str, Any]:
-        """Change wallet/stake/overrides; a live bot restarts to apply them unless `restart`
-        is false (the spec then applies at the bot's next start, e.g. after a crash)."""
+        """Change wallet/stake/overrides or deploy a strategy (class and/or store version).
+
+        A live bot applies the change at once: a strategy-only change that FreqTrade's reload
+        fully picks up is reloaded in the running process, anything else restarts the bot; a
+        deploy then waits until the bot runs the new strategy (`healthy`). With `restart`
+        false the spec only applies at the bot's next start (e.g. after a crash).
+        """
+        body, files = split_strategy_files(body)
         async with self._lock:
             bot = self._changeable(bot_id)
-            bot.record.spec = apply_patch(bot.record.spec, body)
+            old = bot.record.spec
+            new = apply_patch(old, body)
+            deploy = (new.strategy, new.strategy_version) != (old.strategy, old.strategy_version)
+            if deploy:
+                await self.checkouts.check(new, files)
+                await self.checkouts.enter(new, files, bot_id)
+                bot.record.strategy_applied = bot.record.strategy_applied_at = None
+            bot.record.spec = new
             self._save()
-            live = restart and (bot.process.state in ALIVE or bot.process.state is State.BACKOFF)
-            if not live:
-                return {"bot": self.describe(bot), "restarted": False}
-            self._begin_stop(bot, Change.RESTARTING)
+            state = bot.process.state
+            if not (restart and (state in ALIVE or state is State.BACKOFF)):
+                if deploy:
+                    self.checkouts.leave(old, new, bot_id)
+                return {"bot": self.describe(bot), "restarted": False, **NOT_DEPLOYED}
+            reload = (
+                deploy
+                and set(body) <= STRATEGY_FIELDS
+                and state is State.RUNNING
+                and await self._reloads(bot, new)
+            )
+            if reload:
+                bot.pending = change(bot.pending, Change.RELOADING)
+                bot.write_config()
+            else:
+                self._begin_stop(bot, Change.RESTARTING)
+        since, clock = time.time(), time.monotonic()
+        if reload:
+            return await self._reload(bot, old, since, clock)
         async with self._once_stopped(bot):
-            return {"bot": self._start_stopped(bot), "restarted": True}
+            if deploy:
+                self.checkouts.leave(old, new, bot_id)
+            started = self._start_stopped(bot)
+        if not deploy:
+            return {"bot": started, "restarted": True, **NOT_DEPLOYED}
+        healthy = await self._runs(bot, since, lambda: bot.process.state in STARTING_OR_RUNNING)
+        return await self._applied(bot, "restart", healthy, clock)
+
+    async def _reload(
+        self, bot: ManagedBot, old: BotSpec, since: float, clock: float
+    ) -> dict[str, Any]:
+        """Have the running bot reload its (rewritten) config; wait until it runs the new one."""
+        healthy = False
+        try:
+            if await request_reload(self._session(), bot.record.port, bot.auth):
+                bot.loaded = bot.record.spec
+                healthy = await self._runs(bot, since, lambda: bot.process.state is State.RUNNING)
+        finally:
+            async with self._lock:
+                bot.pending = change(bot.pending, Change.NONE)
+                self.checkouts.leave(old, bot.record.spec, bot.record.spec.bot_id)
+        return await self._applied(bot, "reload", healthy, clock)
+
+    async def _applied(
+        self, bot: ManagedBot, how: str, healthy: bool, clock: float
+    ) -> dict[str, Any]:
+        """Record how (and when) a deploy reached the bot; the PATCH reply."""
+        async with self._lock:
+            bot.record.strategy_applied = how
+            bot.record.strategy_applied_at = datetime.now(UTC).isoformat(timespec="seconds")
+            if self._bots.get(bot.record.spec.bot_id) is bot:
+                self._save()
+            logger.info(
+                "bot %s: strategy %s applied by %s (%s)",
+                bot.record.spec.bot_id,
+                bot.record.spec.strategy,
+                how,
+                "healthy" if healthy else "NOT healthy",
+            )
+            return {
+                "bot": self.describe(bot),
+                "restarted": how == "restart",
+                "applied": how,
+                "healthy": healthy,
+                "apply_s": round(time.monotonic() - clock, 3),
+            }
 
     def _start_stopped(self, bot: ManagedBot) -> dict[str, Any]:
         """Start a bot a restart stopped (under the lock), unless the pool is closing."""

@@ -6,10 +6,10 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from runtime.errors import BadRequest, InvalidInput
+from runtime.errors import BadRequest, InvalidInput, TooLarge
 
 BOT_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 STRATEGY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
@@ -18,6 +18,13 @@ CURRENCY_RE = re.compile(r"^[A-Z0-9]{2,10}$")
 TIMEFRAME_RE = re.compile(r"^[0-9]{1,3}[smhdwM]$")
 OWNER_RE = re.compile(r"^[^\x00-\x1f]{1,128}$")
 MAX_PAIRS = 50
+COMMIT_RE = re.compile(r"^[0-9a-f]{40}$")
+# One part of a strategy file's path: a plain name, never `.`, `..` or hidden.
+PATH_PART_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
+MAX_STRATEGY_FILES = 500
+MAX_STRATEGY_DEPTH = 8
+MAX_STRATEGY_FILE_BYTES = 1024 * 1024
+MAX_STRATEGY_TREE_BYTES = 4 * 1024 * 1024
 
 # Keys the pool owns: overriding them would break isolation or leave the sandbox.
 FORBIDDEN_OVERRIDES = frozenset(
@@ -40,6 +47,17 @@ FORBIDDEN_OVERRIDES = frozenset(
 
 
 @dataclass(frozen=True)
+class StrategyVersion:
+    """Which version of the strategy store a bot runs: the store's commit and version number."""
+
+    commit: str
+    version: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class BotSpec:
     """What a bot is: who owns it and how it trades."""
 
@@ -53,6 +71,8 @@ class BotSpec:
     max_open_trades: int = 3
     timeframe: str | None = None
     config_overrides: dict[str, Any] = field(default_factory=dict)
+    # None: the strategies shipped in `strategies/`; else a checkout of the gateway's store.
+    strategy_version: StrategyVersion | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -60,7 +80,11 @@ class BotSpec:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> BotSpec:
         """Trusted data (pool.json): no validation."""
-        return cls(**dict(data))
+        values = dict(data)
+        version = values.pop("strategy_version", None)
+        return cls(
+            **values, strategy_version=None if version is None else StrategyVersion(**version)
+        )
 
 
 def _require(data: Mapping[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
@@ -151,7 +175,7 @@ def parse_bot_spec(data: Any) -> BotSpec:
         not isinstance(timeframe, str) or not TIMEFRAME_RE.match(timeframe)
     ):
         raise InvalidInput("'timeframe' must be like 1m or 15m", "INVALID_FIELD")
-    known = {f for f in BotSpec.__dataclass_fields__}
+    known = set(BotSpec.__dataclass_fields__)
     unknown = sorted(set(data) - known)
     if unknown:
         raise InvalidInput(f"unknown fields: {', '.join(unknown)}", "UNKNOWN_FIELD")
@@ -168,7 +192,111 @@ def parse_bot_spec(data: Any) -> BotSpec:
         max_open_trades=_max_open_trades(data.get("max_open_trades", 3)),
         timeframe=timeframe,
         config_overrides=validate_overrides(data.get("config_overrides", {})),
+        strategy_version=_strategy_version(data.get("strategy_version")),
     )
+
+
+def _strategy_version(value: Any) -> StrategyVersion | None:
+    """`{"commit", "version"}` (files already split off by `split_strategy_files`) or null."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) != {"commit", "version"}:
+        raise InvalidInput(
+            "'strategy_version' must be an object with commit, version and files",
+            "INVALID_STRATEGY_VERSION",
+        )
+    commit, version = value["commit"], value["version"]
+    if not isinstance(commit, str) or not COMMIT_RE.match(commit):
+        raise InvalidInput(
+            "'strategy_version.commit' must be a git commit id (40 lowercase hex digits)",
+            "INVALID_STRATEGY_VERSION",
+        )
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise InvalidInput(
+            "'strategy_version.version' must be an integer >= 1", "INVALID_STRATEGY_VERSION"
+        )
+    return StrategyVersion(commit, version)
+
+
+def _strategy_path(path: Any) -> str:
+    """A relative path like `lib/base.py`: plain parts, no `..`, no absolute path."""
+    parts = path.split("/") if isinstance(path, str) else []
+    if (
+        not isinstance(path, str)
+        or len(parts) > MAX_STRATEGY_DEPTH
+        or not all(PATH_PART_RE.match(part) for part in parts)
+        or not path.endswith(".py")
+    ):
+        raise InvalidInput(
+            f"strategy file {path!r} is not a relative path of plain names ending in .py",
+            "INVALID_STRATEGY_FILE",
+        )
+    return path
+
+
+def _strategy_files(value: Any) -> dict[str, str]:
+    """The store's whole tree at one commit: relative path -> source, within the limits."""
+    if not isinstance(value, dict) or not value:
+        raise InvalidInput(
+            "'strategy_version.files' must be a non-empty object of path -> source",
+            "INVALID_STRATEGY_FILE",
+        )
+    if len(value) > MAX_STRATEGY_FILES:
+        raise TooLarge(
+            f"'strategy_version.files' holds {len(value)} files, at most "
+            f"{MAX_STRATEGY_FILES} are accepted",
+            "STRATEGY_TOO_LARGE",
+        )
+    files: dict[str, str] = {}
+    total = 0
+    for path, source in value.items():
+        if not isinstance(source, str):
+            raise InvalidInput(f"strategy file {path!r} is not text", "INVALID_STRATEGY_FILE")
+        size = len(source.encode("utf-8"))
+        if size > MAX_STRATEGY_FILE_BYTES:
+            raise TooLarge(
+                f"strategy file {path!r} has {size} bytes, at most "
+                f"{MAX_STRATEGY_FILE_BYTES} are accepted",
+                "STRATEGY_TOO_LARGE",
+            )
+        total += size
+        files[_strategy_path(path)] = source
+    if total > MAX_STRATEGY_TREE_BYTES:
+        raise TooLarge(
+            f"the strategy files have {total} bytes, at most {MAX_STRATEGY_TREE_BYTES} "
+            "are accepted",
+            "STRATEGY_TOO_LARGE",
+        )
+    folders = {str(parent) for path in files for parent in PurePosixPath(path).parents}
+    clash = sorted(folders & files.keys())
+    if clash:
+        raise InvalidInput(
+            f"strategy file {clash[0]!r} is also a folder of another file", "INVALID_STRATEGY_FILE"
+        )
+    return files
+
+
+STRATEGY_VERSION = "strategy_version"
+
+
+def split_strategy_files(data: Any) -> tuple[Any, dict[str, str] | None]:
+    """The body with `strategy_version` reduced to `{commit, version}`, and its files.
+
+    The sources are written once into the pool's checkout of that commit and never become
+    part of the stored spec; `"strategy_version": null` (back to the shipped strategies)
+    passes through. Raises InvalidInput (422) or TooLarge (413).
+    """
+    if not isinstance(data, dict) or data.get(STRATEGY_VERSION) is None:
+        return data, None
+    value = data[STRATEGY_VERSION]
+    if not isinstance(value, dict) or "files" not in value:
+        raise InvalidInput(
+            "'strategy_version' must be an object with commit, version and files",
+            "INVALID_STRATEGY_VERSION",
+        )
+    reduced = {k: v for k, v in value.items() if k != "files"}
+    _strategy_version(reduced)
+    return {**data, STRATEGY_VERSION: reduced}, _strategy_files(value["files"])
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -202,7 +330,16 @@ def split_import_database(data: Any) -> tuple[Any, Path | None]:
     return rest, path
 
 
-PATCHABLE = ("dry_run_wallet", "stake_amount", "max_open_trades", "config_overrides")
+PATCHABLE = (
+    "dry_run_wallet",
+    "stake_amount",
+    "max_open_trades",
+    "config_overrides",
+    "strategy",
+    STRATEGY_VERSION,
+)
+# A change of only these can reach a running bot without a restart (FreqTrade's reload).
+STRATEGY_FIELDS = frozenset({"strategy", STRATEGY_VERSION})
 
 
 def apply_patch(spec: BotSpec, data: Any) -> BotSpec:

@@ -1,8 +1,8 @@
 """The per-bot state machines: every legal move is written down here and checked.
 
 `State` is where a bot's process is; `Change` is which pool command is waiting for that
-process to stop before it can finish (stop, restart, remove), so other commands on the bot
-answer 409 meanwhile instead of seeing it half-changed.
+process to stop (stop, restart, remove) or to reload its strategy before it can finish, so
+other commands on the bot answer 409 meanwhile instead of seeing it half-changed.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ class State(enum.StrEnum):
 
 
 TRANSITIONS: dict[State, frozenset[State]] = {
-    State.STOPPED: frozenset({State.STARTING}),
+    # -> FATAL: refused before any spawn (a restored bot whose strategy checkout is gone).
+    State.STOPPED: frozenset({State.STARTING, State.FATAL}),
     State.STARTING: frozenset({State.RUNNING, State.STOPPING, State.EXITED}),
     State.RUNNING: frozenset({State.STOPPING, State.EXITED}),
     State.BACKOFF: frozenset({State.STARTING, State.STOPPED}),
@@ -39,19 +40,21 @@ STARTABLE = frozenset({State.STOPPED, State.EXITED, State.FATAL})
 
 
 class Change(enum.StrEnum):
-    """The pool command a bot is in the middle of, while its process stops."""
+    """The pool command a bot is in the middle of, while its process stops (or reloads)."""
 
     NONE = "none"  # no command waits on this bot
     STOPPING = "stopping"  # stop: the bot stays stopped
     RESTARTING = "restarting"  # restart or patch: started again once stopped
     REMOVING = "removing"  # remove: forgotten and its folder deleted once stopped
+    RELOADING = "reloading"  # patch: FreqTrade reloads its config, the process stays
 
 
 CHANGES: dict[Change, frozenset[Change]] = {
-    Change.NONE: frozenset({Change.STOPPING, Change.RESTARTING, Change.REMOVING}),
+    Change.NONE: frozenset({Change.STOPPING, Change.RESTARTING, Change.REMOVING, Change.RELOADING}),
     Change.STOPPING: frozenset({Change.NONE}),
     Change.RESTARTING: frozenset({Change.NONE}),
     Change.REMOVING: frozenset({Change.NONE}),
+    Change.RELOADING: frozenset({Change.NONE}),
 }
 
 # The 409 code other commands on the bot get while it is in the middle of a change.
@@ -59,6 +62,7 @@ CHANGE_CONFLICTS: dict[Change, str] = {
     Change.STOPPING: "BOT_STOPPING",
     Change.RESTARTING: "BOT_BUSY",
     Change.REMOVING: "BOT_STOPPING",
+    Change.RELOADING: "BOT_BUSY",
 }
 
 

@@ -40,6 +40,8 @@ class BotSnapshot:
     fatal_reason: str | None
     folder: str
     spec: Mapping[str, Any]  # a copy of the bot's spec, as `BotSpec.to_dict` gives it
+    strategy_applied: str | None  # "reload" or "restart": how the last deploy reached it
+    strategy_applied_at: str | None
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,9 @@ def describe_bot(bot: BotSnapshot) -> dict[str, Any]:
         "memory": None if memory is None else memory.to_dict(),
         "folder": bot.folder,
         "spec": dict(bot.spec),
+        "strategy_version": bot.spec.get("strategy_version"),
+        "strategy_applied": bot.strategy_applied,
+        "strategy_applied_at": bot.strategy_applied_at,
     }
 
 

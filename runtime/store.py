@@ -50,6 +50,10 @@ class BotRecord:
     port: int
     desired: str  # "running" or "stopped"
     api: ApiCredentials
+    # How the last strategy deploy reached the running bot ("reload" or "restart") and when
+    # (ISO 8601, UTC); None until a deploy to a running bot, and after one stored only.
+    strategy_applied: str | None = None
+    strategy_applied_at: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -57,6 +61,8 @@ class BotRecord:
             "port": self.port,
             "desired": self.desired,
             "api": vars(self.api),
+            "strategy_applied": self.strategy_applied,
+            "strategy_applied_at": self.strategy_applied_at,
         }
 
     @classmethod
@@ -66,6 +72,8 @@ class BotRecord:
             port=int(data["port"]),
             desired=str(data["desired"]),
             api=ApiCredentials.from_dict(data["api"]),
+            strategy_applied=data.get("strategy_applied"),
+            strategy_applied_at=data.get("strategy_applied_at"),
         )
 
 

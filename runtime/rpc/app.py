@@ -29,11 +29,13 @@ from runtime.rpc.commands import (
 )
 from runtime.rpc.keys import POOL, SETTINGS
 from runtime.settings import PoolSettings
+from runtime.spec import MAX_STRATEGY_TREE_BYTES
 from runtime.sync.worker import SyncWorker
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 256 * 1024
+# A bot's spec with a strategy version's whole tree, JSON-escaped (quotes, newlines).
+MAX_BODY_BYTES = 2 * MAX_STRATEGY_TREE_BYTES
 
 
 def create_app(settings: PoolSettings, launcher: Launcher | None = None) -> web.Application:

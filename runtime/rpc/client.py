@@ -62,6 +62,7 @@ class PoolClient:
             return data
 
     async def add_bot(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """Add and start a bot; `spec` may carry a `strategy_version` with its files."""
         return dict((await self.request("POST", "/bots", spec))["bot"])
 
     async def remove_bot(self, bot_id: str, keep_data: bool = False) -> dict[str, Any]:
@@ -80,7 +81,11 @@ class PoolClient:
     async def update_bot(
         self, bot_id: str, changes: dict[str, Any], *, restart: bool = True
     ) -> dict[str, Any]:
-        """PATCH the bot's spec; `restart=False` stores it for the next start only."""
+        """PATCH the bot's spec; `restart=False` stores it for the next start only.
+
+        `changes` may hold `strategy` and/or `strategy_version` (`{"commit", "version",
+        "files"}` or None): a deploy, answered once the bot runs it (`applied`, `healthy`).
+        """
         path = f"/bots/{bot_id}" if restart else f"/bots/{bot_id}?restart=false"
         return await self.request("PATCH", path, changes)
 

@@ -28,7 +28,11 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return web.json_response(error_body(exc.code, exc.message), status=exc.status)
     except web.HTTPException as exc:
         if exc.status >= 400:
-            code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status, "HTTP_ERROR")
+            code = {
+                404: "NOT_FOUND",
+                405: "METHOD_NOT_ALLOWED",
+                413: "BODY_TOO_LARGE",
+            }.get(exc.status, "HTTP_ERROR")
             return web.json_response(error_body(code, exc.reason), status=exc.status)
         raise
     except Exception:

@@ -66,7 +66,9 @@ class PoolControl:
     async def update_bot(
         self, bot_id: str, changes: dict[str, Any], *, restart: bool = True
     ) -> dict[str, Any]:
-        """Change the bot's spec (`{"bot", "restarted"}`); `restart=False`: at its next start."""
+        """Change the bot's spec (`{"bot", "restarted", "applied", "healthy", "apply_s"}`);
+        `restart=False`: at its next start. `strategy`/`strategy_version` deploy a strategy
+        (runtime/rpc/commands/update_bot.py)."""
         return await self._call(self._client.update_bot(bot_id, changes, restart=restart))
 
     async def bot_status(self, bot_id: str) -> dict[str, Any]:
