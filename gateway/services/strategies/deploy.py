@@ -116,15 +116,17 @@ class StrategyDeployer:
         target = Running(version.strategy, version.version, version.commit)
         running = bot.desired_state == "running"
         started = time.monotonic()
-        applied = await self._send(bot, target, await self.payload(version), restart=running)
-        if not running or await self._comes_back(bot, target):
+        applied, healthy = await self._send(
+            bot, target, await self.payload(version), restart=running
+        )
+        if not running or (healthy is not False and await self._comes_back(bot, target)):
             seconds = time.monotonic() - started
             how = applied or "at its next start"
             logger.info("bot %s runs %s v%s (%s, %.1fs)", bot.id, *_label(target), how, seconds)
             message = f"{bot.id} runs {target.strategy} version {target.version} ({how})"
             return Deployed(bot.id, target, previous, target, applied, seconds, False, message)
         logger.warning("bot %s did not come back on %s v%s: rolling back", bot.id, *_label(target))
-        applied = await self._send(
+        applied, _ = await self._send(
             bot, previous, await self._previous_payload(previous), restart=True
         )
         seconds = time.monotonic() - started
@@ -142,7 +144,9 @@ class StrategyDeployer:
 
     async def _send(
         self, bot: BotRecord, target: Running, payload: dict[str, Any] | None, *, restart: bool
-    ) -> str | None:
+    ) -> tuple[str | None, bool | None]:
+        """PATCH the pool (answered once the bot runs it); how it was applied, and whether
+        the pool saw the bot run a loop on it (None: stopped bot, nothing to see)."""
         assert bot.pool_id is not None  # noqa: S101 - checked by deploy
         changes = {"strategy": target.strategy, "strategy_version": payload}
         reply = await self.pools.control(bot.pool_id).update_bot(bot.id, changes, restart=restart)
@@ -154,8 +158,9 @@ class StrategyDeployer:
             strategy_commit=target.commit,
             strategy_version=target.version,
         )
-        applied = pool_bot.get("strategy_applied")
-        return str(applied) if applied else None
+        applied = reply.get("applied") or pool_bot.get("strategy_applied")
+        healthy = reply.get("healthy")
+        return (str(applied) if applied else None), (bool(healthy) if healthy is not None else None)
 
     async def _comes_back(self, bot: BotRecord, target: Running) -> bool:
         """Whether the bot runs `target` in its pool and answers its API before the deadline."""
