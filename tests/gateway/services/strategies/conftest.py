@@ -43,4 +43,5 @@ def scalp_source(class_name: str, *, doc: str = "A test scalper.") -> str:
     source = (strategies_dir() / "sandbox_scalp_1m.py").read_text(encoding="utf-8")
     head, _, body = source.partition("class SandboxScalp1m(")
     body = body.split('"""', 2)[2]  # drop the class docstring
-    return f'{head}class {class_name}(TakeProfitLadder, IStrategy):  # type: ignore[misc]\n    """{doc}"""{body}'
+    line = f"class {class_name}(TakeProfitLadder, IStrategy):  # type: ignore[misc]"
+    return f'{head}{line}\n    """{doc}"""{body}'

@@ -108,7 +108,9 @@ LOOPS = scalp_source("Loops").replace(
 )
 EATS = scalp_source("Eats").replace(
     '        dataframe["rsi"] = ta.RSI(dataframe, timeperiod=7)',
-    "        hoard = []\n        while True:\n            hoard.append(bytearray(64 * 1024 * 1024))",
+    "        hoard = []\n"
+    "        while True:\n"
+    "            hoard.append(bytearray(64 * 1024 * 1024))",
 )
 BAD = {
     "syntax": ("Broken.py", scalp_source("Broken").replace("def populate_indicators(", "def (")),
