@@ -122,8 +122,8 @@ class CallbackErrors(logging.Handler):
         message = record.getMessage().splitlines()[0]
         if record.exc_info and record.exc_info[1] is not None:
             found = failure("runtime", record.exc_info[1], self.directory, "a callback raised")
-            self.failures.append(Failure("runtime", f"{message}", found.file, found.line))
-        else:
+            self.failures.append(Failure("runtime", found.message, found.file, found.line))
+        else:  # a ValueError: logged with the function and line in the text only
             self.failures.append(Failure("runtime", message))
 
 

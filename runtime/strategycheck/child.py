@@ -70,8 +70,7 @@ def _steps(job: Job, workdir: Path) -> tuple[int, Signals]:
     except MemoryError:
         raise
     except Exception as exc:
-        in_strategy = where(exc, directory)[0] is not None
-        kind: Kind = "runtime" if in_strategy else "backtest"
+        kind: Kind = "backtest" if where(exc, directory) is None else "runtime"
         raise Refused(failure(kind, exc, directory, "the backtest raised")) from exc
 
 

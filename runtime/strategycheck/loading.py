@@ -54,28 +54,43 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         current = current.__cause__ or current.__context__
 
 
-def where(exc: BaseException, directory: Path) -> tuple[str | None, int | None]:
-    """The innermost place inside `directory` the exception passed through (file, line)."""
+@dataclass(frozen=True)
+class Place:
+    """Where in the checked folder an error happened."""
+
+    file: str
+    line: int | None
+    function: str | None = None  # "MyStrategy.populate_indicators"; None for a syntax error
+
+
+def where(exc: BaseException, directory: Path) -> Place | None:
+    """The innermost place inside `directory` the exception (or its cause) passed through."""
     for link in _chain(exc):
         if isinstance(link, SyntaxError) and link.filename:
             relative = _relative(link.filename, directory)
             if relative is not None:
-                return relative, link.lineno
+                return Place(relative, link.lineno)
         for frame in reversed(list(_frames(link.__traceback__))):
-            relative = _relative(frame.tb_frame.f_code.co_filename, directory)
+            code = frame.tb_frame.f_code
+            relative = _relative(code.co_filename, directory)
             if relative is not None:
-                return relative, frame.tb_lineno
-    return None, None
+                function = None if code.co_qualname == "<module>" else code.co_qualname
+                return Place(relative, frame.tb_lineno, function)
+    return None
 
 
 def describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def failure(kind: Kind, exc: BaseException, directory: Path, context: str) -> Failure:
     """A failure of `kind` for `exc`, located in the checked folder where Python says."""
-    file, line = where(exc, directory)
-    return Failure(kind, f"{context}: {describe(exc)}", file, line)
+    place = where(exc, directory)
+    if place is None:
+        return Failure(kind, f"{context}: {describe(exc)}")
+    inside = f" in {place.function}" if place.function else ""
+    return Failure(kind, f"{context}{inside}: {describe(exc)}", place.file, place.line)
 
 
 def python_files(directory: Path) -> list[Path]:
@@ -124,9 +139,21 @@ def compile_all(directory: Path) -> list[ClassDef]:
     return classes
 
 
-def _no_strategy(name: str, directory: Path, classes: list[ClassDef]) -> Refused:
+def _not_found(name: str, classes: list[ClassDef]) -> Refused:
+    """Why FreqTrade would not find `name`: not defined at the top level, or no base class."""
+    top_level = [c for c in classes if c.name == name and "/" not in c.file]
+    if top_level:  # `class Name:` has no base: FreqTrade looks for the text `class Name(`
+        defined = top_level[0]
+        return Refused(
+            Failure(
+                "not_istrategy",
+                f"{name} in {defined.file} is not a FreqTrade IStrategy (it has no base class)",
+                defined.file,
+                defined.line,
+            )
+        )
     found = ", ".join(f"{c.name} ({c.file}:{c.line})" for c in classes) or "none"
-    nested = [c for c in classes if c.name == name and "/" in c.file]
+    nested = [c for c in classes if c.name == name]
     hint = (
         f"; {name} is defined in {nested[0].file}, but FreqTrade only loads the folder's "
         "top-level files"
@@ -134,9 +161,7 @@ def _no_strategy(name: str, directory: Path, classes: list[ClassDef]) -> Refused
         else ""
     )
     return Refused(
-        Failure(
-            "no_strategy", f"no class {name} in {directory.name}/; classes found: {found}{hint}"
-        )
+        Failure("no_strategy", f"no class {name} in the folder; classes found: {found}{hint}")
     )
 
 
@@ -159,13 +184,9 @@ def _import_failure(exc: BaseException, relative: str, directory: Path) -> Failu
     if isinstance(exc, MemoryError):
         return failure("memory", exc, directory, f"importing {relative} ran out of memory")
     if isinstance(exc, ModuleNotFoundError) and exc.name:
-        file, line = where(exc, directory)
-        return Failure(
-            "missing_module",
-            f"importing {relative}: module {exc.name!r} is not installed ({describe(exc)})",
-            file,
-            line,
-        )
+        found = failure("missing_module", exc, directory, f"importing {relative}")
+        message = f"importing {relative}: module {exc.name!r} is not installed"
+        return Failure("missing_module", message, found.file, found.line)
     if isinstance(exc, SyntaxError):
         return failure("syntax", exc, directory, f"importing {relative}")
     return failure("import", exc, directory, f"importing {relative}")
@@ -206,7 +227,7 @@ def import_strategy_class(directory: Path, name: str, classes: list[ClassDef]) -
         return found
     if failures:
         raise Refused(*failures)
-    raise _no_strategy(name, directory, classes)
+    raise _not_found(name, classes)
 
 
 def check_required(cls: type[Any], timeframe: str | None) -> None:
