@@ -223,6 +223,8 @@ async def _import(service: StrategyService, args: argparse.Namespace) -> int:
     report = await import_folder(service.store, args.folder, author)
     for name in report.imported:
         print(f"imported   {name}")
+    for name in report.bases:
+        print(f"base       {name} (used by imported strategies, not one itself)")
     for copy, kept in sorted(report.duplicates.items()):
         print(f"duplicate  {copy} (same bytes as {kept})")
     for path in report.unchanged:

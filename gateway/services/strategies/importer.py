@@ -21,7 +21,7 @@ from typing import Any
 from gateway.services.common import iso
 from gateway.services.strategies.gitrepo import Author
 from gateway.services.strategies.metadata import StrategyMeta, initial_meta, meta_path, report_path
-from gateway.services.strategies.sources import read_tree
+from gateway.services.strategies.sources import SourceTree, read_tree
 from gateway.services.strategies.store import StrategyStore
 
 logger = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ class ImportReport:
     duplicates: dict[str, str] = field(default_factory=dict)  # copy -> the file kept
     broken: dict[str, str] = field(default_factory=dict)  # file -> why it was left out
     failed: dict[str, dict[str, Any]] = field(default_factory=dict)  # class -> its report
+    bases: list[str] = field(default_factory=list)  # failed alone, but imported strategies use them
     commit: str | None = None
 
 
@@ -78,6 +79,18 @@ def _scan(folder: Path, report: ImportReport) -> _Scan:
     return scan
 
 
+def _files_of(tree: SourceTree, name: str) -> set[str]:
+    """The files defining a class and all its ancestors in the tree."""
+    files: set[str] = set()
+    todo = [name]
+    while todo:
+        found = tree.classes.get(todo.pop())
+        if found is not None and found.file not in files:
+            files.add(found.file)
+            todo.extend(found.bases)
+    return files
+
+
 async def import_folder(store: StrategyStore, folder: Path, author: Author) -> ImportReport:
     """Import every strategy under `folder`; see the module docstring for the rules."""
     report = ImportReport()
@@ -101,8 +114,12 @@ async def import_folder(store: StrategyStore, folder: Path, author: Author) -> I
             passed.append((info, checked))
         else:
             report.failed[info.name] = checked
-    passed_files = {info.file for info, _ in passed}
-    for name in sorted({tree.classes[n].file for n in report.failed} - passed_files):
+    needed = {f for info, _ in passed for f in _files_of(tree, info.name)}
+    for name in [n for n in report.failed if tree.classes[n].file in needed]:
+        # A base class the passing strategies build on (no timeframe of its own, say).
+        report.bases.append(name)
+        del report.failed[name]
+    for name in sorted({tree.classes[n].file for n in report.failed} - needed):
         report.broken[origin[name]] = "its strategies failed validation"
         del candidates[name]
     if not candidates:

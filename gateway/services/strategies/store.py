@@ -231,18 +231,24 @@ class StrategyStore:
             files[change.file_name] = change.source
             writes[change.file_name] = change.source.encode()
         tree = read_tree(files)
-        touched = self._touched(tree, change.file_name)
+        published = {m.className for m in await self.catalogue(head)}
+        touched = self._touched(tree, change.file_name, published)
         reports = [(await self.validator.check(files, name)).to_dict() for name in touched]
         return head, tree, touched, writes, reports
 
-    def _touched(self, tree: SourceTree, file_name: str) -> list[str]:
-        """The strategies a change of `file_name` affects; the file's own name if it has none
-        (a file that does not parse or defines no strategy: the check says what is wrong)."""
+    def _touched(self, tree: SourceTree, file_name: str, published: set[str]) -> list[str]:
+        """The strategies a change of `file_name` affects: published ones defined in it or
+        built on a class in it, and new ones in it that are no base of another strategy. The
+        file's own name if there are none (it does not parse or defines no strategy: the
+        check says what is wrong)."""
         in_file = {c.name for c in tree.classes.values() if c.file == file_name}
+        strategies = tree.strategies()
+        bases = {b for s in strategies for b in s.bases}
         touched = [
             s.name
-            for s in tree.strategies()
-            if s.name in in_file or any(tree.inherits(s.name, base) for base in in_file)
+            for s in strategies
+            if (s.name in published and any(tree.inherits(s.name, c) for c in in_file))
+            or (s.name in in_file and (s.name in published or s.name not in bases))
         ]
         return touched or [PurePosixPath(file_name).stem]
 
