@@ -130,10 +130,10 @@ class StrategyDeployer:
             bot, previous, await self._previous_payload(previous), restart=True
         )
         seconds = time.monotonic() - started
+        why = "failed to run it" if healthy is False else f"not back within {self.deadline:.0f}s"
         message = (
-            f"{bot.id} did not come back within {self.deadline:.0f}s on {target.strategy} "
-            f"version {target.version}; rolled back to {previous.strategy} version "
-            f"{previous.version}"
+            f"{bot.id} {why} on {target.strategy} version {target.version}; rolled back to "
+            f"{previous.strategy} version {previous.version}"
         )
         return Deployed(bot.id, target, previous, previous, applied, seconds, True, message)
 
