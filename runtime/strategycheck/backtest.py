@@ -131,7 +131,9 @@ def _count(frame: Any, column: str) -> int:
     return int((frame[column] == 1).sum()) if column in frame.columns else 0
 
 
-def run_backtest(config: dict[str, Any], directory: Path, window: Window) -> tuple[int, Signals]:
+def run_backtest(
+    config: dict[str, Any], directory: Path, window: Window, market_url: str
+) -> tuple[int, Signals]:
     """Download the window's candles, backtest, and count trades and signal candles."""
     from freqtrade.configuration import TimeRange
     from freqtrade.data.converter import trim_dataframe
@@ -140,7 +142,6 @@ def run_backtest(config: dict[str, Any], directory: Path, window: Window) -> tup
     from freqtrade.optimize.backtesting import Backtesting
     from freqtrade.resolvers import ExchangeResolver
 
-    url = config["exchange"]["ccxt_config"].get("urls", {}).get("api", {})
     try:
         exchange = ExchangeResolver.load_exchange(config, load_leverage_tiers=True)
         refresh_data(
@@ -153,9 +154,8 @@ def run_backtest(config: dict[str, Any], directory: Path, window: Window) -> tup
             candle_type=CandleType.SPOT,
         )
     except Exception as exc:
-        raise Refused(
-            failure("backtest", exc, directory, f"fetching candles from the exchange ({url})")
-        ) from exc
+        context = f"fetching candles from the exchange at {market_url}"
+        raise Refused(failure("backtest", exc, directory, context)) from exc
 
     callbacks = CallbackErrors(directory)
     wrapper_log = logging.getLogger("freqtrade.strategy.strategy_wrapper")

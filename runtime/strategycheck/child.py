@@ -1,15 +1,16 @@
 """The check process: `python -m runtime.strategycheck.child WORKDIR` (started by the parent).
 
 It limits itself first (CPU seconds and address space with setrlimit, no core files, killed
-with its parent), then runs the steps and writes `WORKDIR/report.json`. A step that fails
-ends the check with a report saying why; a limit that kills the process leaves no report,
-and the parent writes that one.
+with its parent; FreqTrade is imported before the address space is limited), then runs the
+steps and writes `WORKDIR/report.json`. A step that fails ends the check with a report
+saying why; a limit that kills the process leaves no report, and the parent writes that one.
 """
 
 from __future__ import annotations
 
 import copy
 import ctypes
+import importlib
 import json
 import resource
 import signal
@@ -36,16 +37,43 @@ PR_SET_PDEATHSIG = 1
 _RESERVE_BYTES = 16 * 1024 * 1024
 
 
+# What every check imports anyway: loaded before the memory limit is set, so the limit is
+# what the strategy may add, whatever FreqTrade and its libraries take (about 600 MB).
+PRELOAD = (
+    "freqtrade.commands.optimize_commands",
+    "freqtrade.data.history",
+    "freqtrade.optimize.backtesting",
+    "freqtrade.resolvers",
+    "talib.abstract",
+    "technical.qtpylib",
+)
+
+
+def _address_space() -> int:
+    """Bytes of address space this process holds now (VmSize), 0 where /proc has no answer."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith("VmSize:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
 def apply_limits(job: Job) -> None:
-    """CPU: SIGXCPU at the limit (SIGKILL 2 s later); memory: the address space."""
+    """CPU: SIGXCPU at the limit (SIGKILL 2 s later); memory: the address space on top of
+    FreqTrade's own; no core files; die with the parent."""
     cpu = job.limits.cpu_seconds
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 2))
-    memory = job.limits.memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if sys.platform == "linux":
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    for module in PRELOAD:
+        importlib.import_module(module)
+    memory = _address_space() + job.limits.memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 
 
 def _steps(job: Job, workdir: Path) -> tuple[int, Signals]:
@@ -53,10 +81,10 @@ def _steps(job: Job, workdir: Path) -> tuple[int, Signals]:
 
     directory = job.directory.resolve()
     classes = compile_all(directory)
-    cls = import_strategy_class(directory, job.strategy, classes)
-    check_required(cls, job.timeframe)
-    timeframe = job.timeframe or str(cls.timeframe)
-    startup = int(getattr(cls, "startup_candle_count", 0) or 0)
+    found = import_strategy_class(directory, job.strategy, classes)
+    check_required(found, job.timeframe)
+    timeframe = job.timeframe or str(found.cls.timeframe)
+    startup = int(getattr(found.cls, "startup_candle_count", 0) or 0)
     window = Window.last(timeframe, job.candles, startup, time.time())
     try:
         config = freqtrade_config(job, directory, window, workdir)
@@ -64,12 +92,10 @@ def _steps(job: Job, workdir: Path) -> tuple[int, Signals]:
         raise Refused(failure("backtest", exc, directory, "FreqTrade refuses the config")) from exc
     load_strategy(copy.deepcopy(config), directory)
     try:
-        return run_backtest(config, directory, window)
-    except Refused:
+        return run_backtest(config, directory, window, job.market_url)
+    except (Refused, MemoryError):
         raise
-    except MemoryError:
-        raise
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # strategy code may call sys.exit() too
         kind: Kind = "backtest" if where(exc, directory) is None else "runtime"
         raise Refused(failure(kind, exc, directory, "the backtest raised")) from exc
 

@@ -192,7 +192,15 @@ def _import_failure(exc: BaseException, relative: str, directory: Path) -> Failu
     return failure("import", exc, directory, f"importing {relative}")
 
 
-def import_strategy_class(directory: Path, name: str, classes: list[ClassDef]) -> type[Any]:
+@dataclass(frozen=True)
+class Found:
+    """The strategy class as FreqTrade would load it, and where it is defined."""
+
+    cls: type[Any]
+    definition: ClassDef
+
+
+def import_strategy_class(directory: Path, name: str, classes: list[ClassDef]) -> Found:
     """The class `name` as FreqTrade would find it in the folder, or Refused saying why not."""
     from freqtrade.strategy import IStrategy
 
@@ -205,33 +213,37 @@ def import_strategy_class(directory: Path, name: str, classes: list[ClassDef]) -
     for path in candidates:
         try:
             module = _import_file(path.resolve(), directory)
-        except BaseException as exc:  # noqa: BLE001 - module-level code may raise anything
+        except BaseException as exc:  # module-level code may raise anything, even SystemExit
             if isinstance(exc, KeyboardInterrupt):
                 raise
             failures.append(_import_failure(exc, path.name, directory))
             continue
-        found = module.__dict__.get(name)
-        if not inspect.isclass(found) or found.__module__ != module.__name__:
+        cls = module.__dict__.get(name)
+        if not inspect.isclass(cls) or cls.__module__ != module.__name__:
             continue
-        if not issubclass(found, IStrategy):
-            line = next((c.line for c in classes if c.name == name and c.file == path.name), None)
-            bases = ", ".join(base.__name__ for base in found.__mro__[1:-1]) or "object"
+        definition = next(
+            (c for c in classes if c.name == name and c.file == path.name),
+            ClassDef(name, path.name, 0),
+        )
+        if not issubclass(cls, IStrategy):
+            bases = ", ".join(base.__name__ for base in cls.__mro__[1:-1]) or "object"
             raise Refused(
                 Failure(
                     "not_istrategy",
                     f"{name} in {path.name} is not a FreqTrade IStrategy (its bases: {bases})",
-                    path.name,
-                    line,
+                    definition.file,
+                    definition.line,
                 )
             )
-        return found
+        return Found(cls, definition)
     if failures:
         raise Refused(*failures)
     raise _not_found(name, classes)
 
 
-def check_required(cls: type[Any], timeframe: str | None) -> None:
+def check_required(found: Found, timeframe: str | None) -> None:
     """What FreqTrade needs before it runs a strategy and does not check at load."""
+    cls = found.cls
     missing: list[str] = []
     if inspect.isabstract(cls):
         missing.extend(sorted(getattr(cls, "__abstractmethods__", ())))
@@ -239,24 +251,17 @@ def check_required(cls: type[Any], timeframe: str | None) -> None:
         missing.append("stoploss (a negative ratio, e.g. -0.10)")
     if timeframe is None and not isinstance(getattr(cls, "timeframe", None), str):
         missing.append("timeframe (e.g. '5m')")
-    roi = getattr(cls, "minimal_roi", {})
-    if not isinstance(roi, dict):
+    if not isinstance(getattr(cls, "minimal_roi", {}), dict):
         missing.append("minimal_roi as a mapping of minutes to profit ratios")
     if missing:
         raise Refused(
             Failure(
                 "missing_attribute",
                 f"{cls.__name__} needs: {', '.join(missing)}",
-                *_defined_at(cls),
+                found.definition.file,
+                found.definition.line,
             )
         )
-
-
-def _defined_at(cls: type[Any]) -> tuple[str | None, int | None]:
-    try:
-        return Path(inspect.getfile(cls)).name, inspect.getsourcelines(cls)[1]
-    except (OSError, TypeError):
-        return None, None
 
 
 def load_strategy(config: dict[str, Any], directory: Path) -> Any:

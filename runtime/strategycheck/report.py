@@ -37,8 +37,9 @@ def freqtrade_version() -> str:
 
 @dataclass(frozen=True)
 class Limits:
-    """What the check process may use: CPU seconds and address space (setrlimit in the child),
-    wall seconds (enforced by the parent, which kills the child's process group)."""
+    """What the check process may use: CPU seconds (FreqTrade's start-up included) and MB of
+    address space on top of what FreqTrade itself takes (setrlimit in the child), and wall
+    seconds (enforced by the parent, which kills the child's process group)."""
 
     cpu_seconds: int = 60
     memory_mb: int = 1024
