@@ -14,6 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -45,12 +46,12 @@ def same_after_reload(old: Mapping[str, str], new: Mapping[str, str], strategy: 
 
 
 async def request_reload(
-    session: aiohttp.ClientSession, port: int, auth: aiohttp.BasicAuth
+    session: aiohttp.ClientSession, port: int, auth: Mapping[str, str]
 ) -> bool:
     """Ask the bot to reload its config; False if its API did not accept."""
     try:
         async with session.post(
-            f"http://127.0.0.1:{port}/api/v1/reload_config", auth=auth, timeout=PROBE_TIMEOUT
+            f"http://127.0.0.1:{port}/api/v1/reload_config", headers=auth, timeout=PROBE_TIMEOUT
         ) as response:
             return response.status == 200
     except (aiohttp.ClientError, TimeoutError):
@@ -60,35 +61,52 @@ async def request_reload(
 async def runs(
     session: aiohttp.ClientSession,
     port: int,
-    auth: aiohttp.BasicAuth,
+    auth: Mapping[str, str],
     strategy: str,
     since: float,
 ) -> bool:
-    """Does the bot run `strategy`, started at or after `since` (epoch s), with a loop done?"""
+    """Does the bot run `strategy`, started at or after `since` (epoch s), with a loop done?
+
+    `bot_startup` is when the bot's current FreqtradeBot started (a reload builds a new
+    one); `last_process` is its last trading loop, unset until its first.
+    """
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
-        async with session.get(f"{base}/show_config", auth=auth, timeout=PROBE_TIMEOUT) as shown:
+        async with session.get(f"{base}/show_config", headers=auth, timeout=PROBE_TIMEOUT) as shown:
             config = await shown.json() if shown.status == 200 else None
-        async with session.get(f"{base}/health", auth=auth, timeout=PROBE_TIMEOUT) as checked:
+        async with session.get(f"{base}/health", headers=auth, timeout=PROBE_TIMEOUT) as checked:
             health = await checked.json() if checked.status == 200 else None
     except (aiohttp.ClientError, TimeoutError, ValueError):
         return False
     if not isinstance(config, dict) or not isinstance(health, dict):
         return False
-    started, looped = health.get("bot_startup_ts"), health.get("last_process_ts")
+    started, looped = _moment(health.get("bot_startup")), _moment(health.get("last_process"))
     return (
         config.get("strategy") == strategy
-        and isinstance(started, int)
-        and isinstance(looped, int)
-        and started >= int(since)
+        and started is not None
+        and looped is not None
+        and started >= since
         and looped >= started
     )
+
+
+def _moment(value: object) -> float | None:
+    """Epoch seconds of a FreqTrade health time (`str(datetime)`, UTC when naive)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
 
 
 async def wait_until_running(
     session: aiohttp.ClientSession,
     port: int,
-    auth: aiohttp.BasicAuth,
+    auth: Mapping[str, str],
     strategy: str,
     *,
     since: float,

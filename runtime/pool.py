@@ -19,7 +19,6 @@ import logging
 import shutil
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +32,7 @@ from runtime.deploy import reload_suffices, request_reload, wait_until_running
 from runtime.errors import Conflict, NotFound, Unavailable
 from runtime.exchange import ExchangeSpec, MarketList
 from runtime.launch import LaunchSpec
+from runtime.managed import ManagedBot
 from runtime.ports import allocate_port
 from runtime.process import Launcher, describe_exit
 from runtime.readiness import api_answers
@@ -49,7 +49,6 @@ from runtime.spec import (
 )
 from runtime.states import ALIVE, CHANGE_CONFLICTS, STARTABLE, Change, State, change
 from runtime.status import (
-    BotSnapshot,
     CpuProbes,
     PoolSnapshot,
     describe_bot,
@@ -65,47 +64,6 @@ NOT_DEPLOYED: dict[str, Any] = {"applied": None, "healthy": None, "apply_s": Non
 STARTING_OR_RUNNING = frozenset({State.STARTING, State.RUNNING})
 # Beyond its start timeout, how long a deployed bot may take to finish its first loop.
 LOOP_GRACE_SECONDS = 30.0
-
-
-@dataclass
-class ManagedBot:
-    """A bot of this pool: its persisted record, its process, its folder, its pending change."""
-
-    record: BotRecord
-    process: BotProcess
-    paths: BotPaths
-    api_password: str  # derived from the pool token, never persisted
-    write_config: Callable[[], None]  # (re)write config.json from the record's spec
-    pending: Change = Change.NONE  # the command waiting for its process to stop
-    loaded: BotSpec | None = None  # the spec its process last read its config from
-
-    @property
-    def auth(self) -> aiohttp.BasicAuth:
-        """Credentials of the bot's own FreqTrade API."""
-        return aiohttp.BasicAuth(self.record.api.username, self.api_password)
-
-    def snapshot(self) -> BotSnapshot:
-        """This bot as it stands now, in plain values (no I/O)."""
-        proc, record = self.process, self.record
-        return BotSnapshot(
-            bot_id=record.spec.bot_id,
-            owner=record.spec.owner,
-            state=proc.state,
-            desired=record.desired,
-            busy=None if self.pending is Change.NONE else self.pending.value,
-            pid=proc.pid,
-            api_port=record.port,
-            api_username=record.api.username,
-            api_password=self.api_password,
-            uptime_s=proc.uptime(),
-            restarts=proc.restarts,
-            last_exit=proc.last_exit,
-            fatal_reason=proc.fatal_reason,
-            folder=str(self.paths.root),
-            spec=record.spec.to_dict(),
-            strategy_applied=record.strategy_applied,
-            strategy_applied_at=record.strategy_applied_at,
-        )
 
 
 class Pool:
@@ -407,7 +365,11 @@ class Pool:
             bot = self._changeable(bot_id)
             old = bot.record.spec
             new = apply_patch(old, body)
-            deploy = (new.strategy, new.strategy_version) != (old.strategy, old.strategy_version)
+            # Files sent again for the same version deploy too (a checkout lost on restore).
+            deploy = files is not None or (new.strategy, new.strategy_version) != (
+                old.strategy,
+                old.strategy_version,
+            )
             if deploy:
                 await self.checkouts.check(new, files)
                 await self.checkouts.enter(new, files, bot_id)
