@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.errors import ApiError, BadInput
+from gateway.errors import ApiError, BadInput, Conflict
 from gateway.services.pools.directory import PoolDirectory
 from gateway.services.strategies.defaults import StrategyDefaults
 from gateway.services.strategies.store import StrategyStore, Version
@@ -149,7 +149,17 @@ class StrategyDeployer:
         the pool saw the bot run a loop on it (None: stopped bot, nothing to see)."""
         assert bot.pool_id is not None  # noqa: S101 - checked by deploy
         changes = {"strategy": target.strategy, "strategy_version": payload}
-        reply = await self.pools.control(bot.pool_id).update_bot(bot.id, changes, restart=restart)
+        pool = self.pools.control(bot.pool_id)
+        deadline = time.monotonic() + self.deadline
+        while True:
+            try:
+                reply = await pool.update_bot(bot.id, changes, restart=restart)
+                break
+            except Conflict as exc:
+                # The bot is busy (a reload or restart still running): wait for it, a while.
+                if exc.code != "BOT_BUSY" or time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(POLL_S)
         pool_bot = dict(reply.get("bot") or {})
         await self.bots.record_seen(
             bot.id,
