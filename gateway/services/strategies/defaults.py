@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select, update
 
 from gateway.db.database import Database
 from gateway.services.common import Clock, utcnow
@@ -46,9 +46,3 @@ class StrategyDefaults:
                 await conn.execute(
                     insert(table).values(strategy=strategy, **values, updated_at=now)
                 )
-
-    async def clear(self, strategy: str) -> None:
-        async with self.db.engine.begin() as conn:
-            await conn.execute(
-                delete(strategy_defaults).where(strategy_defaults.c.strategy == strategy)
-            )

@@ -83,10 +83,6 @@ class StrategyDeployer:
             "files": await self.store.tree(version.commit),
         }
 
-    async def spec_extra(self, strategy: str) -> dict[str, Any]:
-        """What a new bot's add-bot spec carries: its strategy's default version."""
-        return {"strategy_version": await self.payload(await self.default_version(strategy))}
-
     async def set_default(self, strategy: str, number: int | None, by: str) -> Version:
         version = await self.store.version(strategy, number)
         await self.defaults.set(strategy, version.version, version.commit, by)

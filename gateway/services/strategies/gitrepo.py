@@ -8,11 +8,14 @@ message when it fails.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 
 class GitError(RuntimeError):
@@ -86,15 +89,31 @@ class GitRepo:
         message: str,
         author: Author,
         when: datetime,
-        removes: tuple[str, ...] = (),
     ) -> str:
-        """Write and remove files, commit them all as `author` at `when`; the new commit id."""
+        """Write files and commit them all as `author` at `when`; the new commit id.
+
+        The working tree is put back to HEAD first, so a commit holds its own writes only,
+        whatever an interrupted one left behind.
+        """
+        if await self.head() is not None:
+            await self._to_head()
         for relative, content in writes.items():
             target = self.root / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
-        for relative in removes:
-            (self.root / relative).unlink(missing_ok=True)
+        try:
+            await self._commit_all(message, author, when)
+        except GitError:
+            try:
+                await self._to_head()
+            except GitError as exc:  # e.g. another process holds the index lock
+                logger.warning("strategy repository not reset (the next commit does it): %s", exc)
+            raise
+        head = await self.head()
+        assert head is not None  # noqa: S101 - just committed
+        return head
+
+    async def _commit_all(self, message: str, author: Author, when: datetime) -> None:
         await self.run("add", "--all")
         stamp = when.isoformat()
         await self.run(
@@ -113,9 +132,11 @@ class GitRepo:
                 "GIT_COMMITTER_DATE": stamp,
             },
         )
-        head = await self.head()
-        assert head is not None  # noqa: S101 - just committed
-        return head
+
+    async def _to_head(self) -> None:
+        """Put the working tree back to HEAD exactly (no stray or changed files)."""
+        await self.run("reset", "--hard", "--quiet", "HEAD")
+        await self.run("clean", "-d", "--force", "--quiet")
 
     async def files(self, commit: str, suffix: str = "") -> list[str]:
         """Paths of the files in the tree of `commit` (ending in `suffix`)."""
@@ -128,14 +149,6 @@ class GitRepo:
             return await self.run("show", f"{commit}:{path}")
         except GitError:
             return None
-
-    async def resolve(self, ref: str) -> str | None:
-        """The full commit id of `ref` (a prefix, a branch), or None."""
-        try:
-            out = await self.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
-        except GitError:
-            return None
-        return out.decode().strip() or None
 
     async def diff(self, old: str, new: str, paths: tuple[str, ...] = ()) -> str:
         """The unified diff from `old` to `new` (limited to `paths`)."""

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from gateway.errors import BadInput
+from gateway.errors import BadInput, Conflict
 from gateway.services.strategies.store import SYSTEM_AUTHOR, Change, StrategyStore
 from gateway.services.strategies.validation import StrategyRefused
 from runtime.botconfig import strategies_dir
@@ -143,3 +143,24 @@ async def test_invalid_code_is_refused_with_its_report_and_never_committed(
     assert await store.repo.run("status", "--porcelain") == b""
     names = [m.className for m in await store.catalogue()]
     assert names == SHIPPED
+
+
+async def test_a_commit_blocked_by_another_writer_is_409_and_leaves_nothing_behind(
+    store: StrategyStore,
+) -> None:
+    head = await store.head()
+    lock = store.repo.root / ".git" / "index.lock"
+    lock.write_text("")  # what a concurrent git process holds while it commits
+    source = scalp_source("Blocked")
+    with pytest.raises(Conflict) as caught:
+        await store.publish(Change("blocked.py", source, "Blocked", {}), ADMIN)
+    assert caught.value.code == "STORE_BUSY"
+    assert await store.head() == head
+    lock.unlink()
+    change = Change("ema_rsi_strategy.py", None, "Tag it", {"features": ["EMA"]})
+    await store.publish(change, ADMIN)
+    changed = await store.repo.run("show", "--name-only", "--format=", "HEAD")
+    assert changed.decode().split() == [
+        "meta/EmaRsiStrategy.json",
+        "meta/EmaRsiStrategy.report.json",
+    ]
