@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "sandbox.cli",
     "runtime.cli",
     "gateway.cli",
+    "gateway.strategycli",
     "cli.bot",
     "gateway.adopt.mongo.cli",
     "cli.demo",

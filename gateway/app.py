@@ -22,6 +22,8 @@ from gateway.handlers import (
     portfolio,
     proxy,
     risk,
+    strategies,
+    strategy_admin,
     stream,
     trades,
     wallet,
@@ -39,6 +41,7 @@ from gateway.routing import all_routes, register
 from gateway.services.common import Clock, utcnow
 from gateway.services.container import build_services
 from gateway.settings import Settings
+from runtime.botconfig import strategies_dir
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +57,8 @@ ROUTE_MODULES = (
     portfolio,
     proxy,
     risk,
+    strategies,
+    strategy_admin,
     stream,
     trades,
 )
@@ -134,6 +139,7 @@ def _services(clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
     async def services_ctx(app: web.Application) -> AsyncIterator[None]:
         services = build_services(app[SETTINGS], app[DB], app[FIREBASE], clock)
         app[SERVICES] = services
+        await services.strategies.start(strategies_dir())
         try:
             await services.pools.start()
         except (DBAPIError, OSError) as exc:

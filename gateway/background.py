@@ -1,5 +1,5 @@
 """The gateway's background loops: pool health, reconciler, expired pauses, trade monitor,
-snapshots.
+snapshots, the strategy store's watch.
 
 Each loop runs one pass, then waits for its interval or for the stop signal. On shutdown the
 signal is set and the current passes are allowed to finish (a pass cancelled in the middle
@@ -44,6 +44,7 @@ async def background_loops(app: web.Application) -> AsyncIterator[None]:
         "pause-expiry": (settings.reconcile_interval, services.risk.expire_pauses),
         "trade-monitor": (settings.trade_monitor_interval, services.monitor.check_all),
         "snapshots": (settings.snapshot_interval, services.snapshots.snapshot_pass),
+        "strategy-watch": (settings.strategy_watch_interval, services.strategies.refresh),
     }
     stop = asyncio.Event()
     tasks = [

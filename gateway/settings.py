@@ -156,6 +156,36 @@ class Settings(EnvSettings):
             "BTC's price by emergency stops; empty = the BTC trigger is off"
         ),
     )
+    strategy_repo: str = Field(
+        "var/strategies-repo",
+        description=(
+            "Folder of the strategy store's git repository (created and seeded from "
+            "strategies/ on first start)"
+        ),
+    )
+    strategy_watch_interval: float = Field(
+        2.0,
+        description=(
+            "Seconds between looks at the strategy store's HEAD (changes reach /ws/strategies "
+            "and provisioning, also those made by the CLI); 0 = off"
+        ),
+    )
+    strategy_deploy_deadline: float = Field(
+        90.0,
+        description=(
+            "Seconds a bot may take to run a deployed strategy version and answer its API "
+            "before it is rolled back to its previous version"
+        ),
+    )
+    strategy_check_cpu_seconds: int = Field(
+        60, description="CPU seconds a strategy's validation run may use"
+    )
+    strategy_check_memory_mb: int = Field(
+        1024, description="Memory (MB) a strategy's validation run may use"
+    )
+    strategy_check_wall_seconds: float = Field(
+        120.0, description="Wall-clock seconds a strategy's validation run may take"
+    )
     bot_timeout: float = Field(
         3.0, description="Seconds one bot's REST API may take inside an aggregation"
     )

@@ -194,9 +194,24 @@ bots = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("last_seen", UtcDateTime, nullable=True),
+    # The store version the bot runs (docs/strategies.md); NULL: the shipped strategies/ folder.
+    Column("strategy_commit", Text, nullable=True),
+    Column("strategy_version", Integer, nullable=True),
     CheckConstraint("desired_state IN ('provisioning', 'running', 'stopped', 'deleting')"),
     Index("bots_user_id_idx", "user_id"),
     Index("bots_pool_id_idx", "pool_id"),
+)
+
+# The store version new bots of a strategy get; without a row, its latest published version.
+strategy_defaults = Table(
+    "strategy_defaults",
+    metadata,
+    Column("strategy", Text, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("commit", Text, nullable=False),
+    Column("updated_by", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    CheckConstraint("version >= 1"),
 )
 
 wallets = Table(

@@ -91,11 +91,13 @@ async def run_adoption(
     from gateway.services.accounts.users import UserStore
     from gateway.services.common import utcnow
     from gateway.services.container import build_trading
+    from runtime.botconfig import strategies_dir
 
     db = Database(settings.database_url)
     trading = build_trading(settings, db, utcnow)
     try:
         await db.upgrade()
+        await trading["strategies"].start(strategies_dir())  # bots get the store's versions
         service = AdoptService(users=UserStore(db), bots=trading["bots"], snapshot_dir=snapshot_dir)
         if dry_run:
             _print_plan(await service.plan(folder, email, instance_id))

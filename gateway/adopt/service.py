@@ -18,7 +18,6 @@ from gateway.adopt.snapshot import TradeCounts, fingerprint, snapshot_database
 from gateway.adopt.source import OldBot, default_bot_id, inspect_folder
 from gateway.errors import BadInput, NotFound
 from gateway.services.accounts.users import UserStore
-from gateway.services.trading import market
 from gateway.services.trading.bots import BotService, NewBot, Provisioned
 from runtime.botconfig import strategies_dir
 from runtime.spec import BOT_ID_RE, IMPORT_DATABASE
@@ -122,7 +121,6 @@ class AdoptService:
         except BaseException:
             if copied is not None:
                 copied.unlink(missing_ok=True)
-                market.library.cache_clear()
             raise
         if (
             await asyncio.to_thread(fingerprint, old.folder) != before
@@ -148,6 +146,5 @@ class AdoptService:
             return None
         target = self.library / old.strategy.in_folder.name
         shutil.copyfile(old.strategy.in_folder, target)
-        market.library.cache_clear()  # the provisioning check reads the library through it
         logger.info("copied strategy %s to %s", old.strategy.name, target)
         return target

@@ -54,6 +54,8 @@ def bot_info(record: BotRecord) -> BotInfo:
         "poolId": record.pool_id,
         "containerName": container_name(record.pool_id),
         "createdAt": iso(record.created_at),
+        "strategyVersion": record.strategy_version,
+        "strategyCommit": record.strategy_commit,
     }
 
 

@@ -76,6 +76,9 @@ class BotInfo(TypedDict):
     poolId: str | None
     containerName: str
     createdAt: str | None
+    # The strategy store version the bot runs (null: the pool's shipped strategies/).
+    strategyVersion: int | None
+    strategyCommit: str | None
 
 
 class BotsResponse(TypedDict):

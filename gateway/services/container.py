@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from runtime.strategycheck import Limits
 
 from gateway.auth.identity import Authenticator, IdTokenVerifier
 from gateway.auth.passwords import PasswordHasher
@@ -29,6 +32,13 @@ from gateway.services.risk.emergency import EmergencyWatch
 from gateway.services.risk.marketdata import PriceHistory
 from gateway.services.risk.monitor import TradeMonitor
 from gateway.services.risk.settings import RiskSettingsService
+from gateway.services.strategies.catalogue import StrategyCatalogue
+from gateway.services.strategies.defaults import StrategyDefaults
+from gateway.services.strategies.deploy import StrategyDeployer
+from gateway.services.strategies.service import StrategyService
+from gateway.services.strategies.store import StrategyStore
+from gateway.services.strategies.validation import Validator
+from gateway.services.strategies.watch import StrategyWatch
 from gateway.services.trading.botapi import BotApiClient
 from gateway.services.trading.bots import BotService
 from gateway.services.trading.botstore import BotStore
@@ -64,10 +74,12 @@ class Services:
     trades: TradeHistory
     stream: StreamHub
     prices: PriceHistory | None
+    strategies: StrategyService
 
     async def close(self) -> None:
         """Release what holds sockets: SSE hub, pool clients, bot API and market sessions."""
         await self.stream.close()
+        self.strategies.watch.close()
         await self.pools.close()
         await self.bot_api.close()
         if self.prices is not None:
@@ -162,9 +174,14 @@ def build_trading(settings: Settings, db: Database, clock: Clock) -> dict[str, A
         timeout=settings.pool_timeout,
         configured=settings.pool_entries(),
     )
-    risk = RiskSettingsService(db, clock, bots=bot_store, pools=pools, api=bot_api)
+    strategies = build_strategies(settings, db, clock, bot_store, pools, bot_api)
+    risk = RiskSettingsService(
+        db, clock, bots=bot_store, pools=pools, api=bot_api, catalogue=strategies.catalogue
+    )
     bots = BotService(
         store=bot_store,
+        catalogue=strategies.catalogue,
+        deployer=strategies.deployer,
         wallet=wallet,
         pools=pools,
         api=bot_api,
@@ -222,4 +239,38 @@ def build_trading(settings: Settings, db: Database, clock: Clock) -> dict[str, A
         "stream": stream,
         "trades": TradeHistory(db),
         "prices": prices,
+        "strategies": strategies,
     }
+
+
+def build_strategies(
+    settings: Settings,
+    db: Database,
+    clock: Clock,
+    bot_store: BotStore,
+    pools: PoolDirectory,
+    bot_api: BotApiClient,
+) -> StrategyService:
+    """The strategy store on its repository, validated against the sandbox market."""
+    limits = Limits(
+        cpu_seconds=settings.strategy_check_cpu_seconds,
+        memory_mb=settings.strategy_check_memory_mb,
+        wall_seconds=settings.strategy_check_wall_seconds,
+    )
+    store = StrategyStore(
+        Path(settings.strategy_repo), Validator(settings.market_url, limits), clock
+    )
+    return StrategyService(
+        store=store,
+        catalogue=StrategyCatalogue(store),
+        deployer=StrategyDeployer(
+            store=store,
+            defaults=StrategyDefaults(db, clock),
+            bots=bot_store,
+            pools=pools,
+            api=bot_api,
+            deadline=settings.strategy_deploy_deadline,
+        ),
+        watch=StrategyWatch(store),
+        bots=bot_store,
+    )

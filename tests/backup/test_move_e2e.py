@@ -51,8 +51,9 @@ COMPARED = {
 OPENED = "id, pair, open_date, open_rate, amount, stake_amount, is_short"
 
 
-def _gateway_settings(database_url: str, pool_url: str) -> Settings:
+def _gateway_settings(database_url: str, pool_url: str, strategy_repo: Path) -> Settings:
     return Settings(
+        strategy_repo=str(strategy_repo),
         env="test",
         database_url=database_url,
         jwt_secret=JWT_SECRET,
@@ -143,7 +144,9 @@ async def test_backup_of_a_running_platform_restores_on_a_fresh_host(
     with running_pool(
         old_dir, sandbox_url, pool_id="pool-a", capacity=3, api_port_min=api_low
     ) as pool:
-        client = await aiohttp_client(create_app(_gateway_settings(old_db, pool.url)))
+        client = await aiohttp_client(
+            create_app(_gateway_settings(old_db, pool.url, tmp_path / "strategies-repo"))
+        )
         alice = await register_and_login(client, "alice@example.com")
         for bot_id in BOT_IDS:
             body = {
@@ -223,7 +226,9 @@ async def test_backup_of_a_running_platform_restores_on_a_fresh_host(
         new_dir, sandbox_url, pool_id="pool-a", capacity=3, api_port_min=api_low
     ) as pool:
         started = time.time()
-        client = await aiohttp_client(create_app(_gateway_settings(new_db, pool.url)))
+        client = await aiohttp_client(
+            create_app(_gateway_settings(new_db, pool.url, tmp_path / "strategies-repo"))
+        )
         response = await client.post(
             "/api/auth/login", json={"email": "alice@example.com", "password": PASSWORD}
         )

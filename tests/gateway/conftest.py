@@ -60,7 +60,7 @@ async def migrate(url: str) -> list[str]:
 
 
 @pytest.fixture
-def make_settings(db_url: str) -> Callable[..., Settings]:
+def make_settings(db_url: str, tmp_path: Path) -> Callable[..., Settings]:
     """Factory: test settings on this test's database, with overrides."""
 
     def make(**overrides: Any) -> Settings:
@@ -75,6 +75,8 @@ def make_settings(db_url: str) -> Callable[..., Settings]:
             "reconcile_interval": 0,
             "trade_monitor_interval": 0,
             "snapshot_interval": 0,
+            "strategy_watch_interval": 0,
+            "strategy_repo": str(tmp_path / "strategies-repo"),
         }
         values.update(overrides)
         return Settings(**values)

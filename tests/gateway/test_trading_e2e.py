@@ -128,6 +128,7 @@ async def test_trading_pages_on_real_pools(
             reconcile_interval=0,  # on demand (O2) in this test, so each step is deterministic
             trade_monitor_interval=0,  # no protection pauses a bot mid-test
             stream_interval=1.0,
+            strategy_repo=str(tmp_path / "strategies-repo"),
         )
         client = await aiohttp_client(create_app(settings))
         services = client.app[SERVICES]

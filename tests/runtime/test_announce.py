@@ -44,6 +44,7 @@ async def gateway(aiohttp_server: ServerFactory, tmp_path: Path) -> TestServer:
         jwt_secret="test-secret-" + "x" * 32,
         bcrypt_rounds=4,
         pool_token=POOL_TOKEN,
+        strategy_repo=str(tmp_path / "strategies-repo"),
     )
     return await aiohttp_server(create_app(settings))
 

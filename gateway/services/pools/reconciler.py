@@ -22,7 +22,7 @@ from sqlalchemy import insert
 from gateway.db.database import Database
 from gateway.errors import ApiError, Conflict, NotFound, PoolUnreachable
 from gateway.services.common import Clock, new_id
-from gateway.services.pools.control import failure_text
+from gateway.services.pools.control import PoolControl, failure_text
 from gateway.services.pools.directory import PoolDirectory, PoolRecord
 from gateway.services.trading.botstore import BotRecord, BotStore
 from migrations.schema import reconcile_actions
@@ -339,7 +339,7 @@ class Reconciler:
             if pool_bot.get("busy"):
                 return pool_bot
             if desired == "running" and state in NEEDS_START and self._may_start(row.id, state):
-                view = await pool.start_bot(row.id)
+                view = await self._start(pool, row, state)
                 report.issues.append(Issue("bot", row.id, state, "should be running", pool_id))
                 await self._act(report, "started", pool_id, row, f"was {state}")
                 return view
@@ -354,6 +354,16 @@ class Reconciler:
                 logger.info("bot %s changed meanwhile on %s: %s", row.id, pool_id, exc.code)
                 return None
             raise
+
+    async def _start(self, pool: PoolControl, row: BotRecord, state: str) -> dict[str, Any]:
+        """Start the bot. A fatal one that runs a store version gets that version's files
+        again first (stored, not applied): a pool restored without its strategy checkouts, or
+        on a new disk, refuses to start a bot whose checkout is gone."""
+        if state == "fatal" and row.strategy_commit:
+            spec = await self.spec_for(row)
+            version = {"strategy": spec["strategy"], "strategy_version": spec["strategy_version"]}
+            await pool.update_bot(row.id, version, restart=False)
+        return await pool.start_bot(row.id)
 
     def _may_start(self, bot_id: str, state: str) -> bool:
         if state != "fatal":

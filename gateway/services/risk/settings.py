@@ -31,6 +31,7 @@ from gateway.services.common import Clock, iso
 from gateway.services.pools.control import PoolControl, failure_text
 from gateway.services.risk import defaults as rd
 from gateway.services.risk.config import freqtrade_overrides
+from gateway.services.strategies.catalogue import StrategyCatalogue
 from gateway.services.trading.botapi import BotApiClient, BotOffline
 from gateway.services.trading.botstore import BotRecord, BotStore
 from gateway.services.trading.market import has_ladder
@@ -101,9 +102,11 @@ class RiskSettingsService:
         bots: BotStore,
         pools: PoolControls,
         api: BotApiClient,
+        catalogue: StrategyCatalogue,
     ) -> None:
         self.db = db
         self.clock = clock
+        self.catalogue = catalogue
         self.bots = bots
         self.pools = pools
         self.api = api
@@ -138,7 +141,10 @@ class RiskSettingsService:
         risk = await self.load(bot_id)
         paused = risk.paused(self.clock())
         return freqtrade_overrides(
-            risk.settings, risk.features, paused=paused, ladder=has_ladder(strategy)
+            risk.settings,
+            risk.features,
+            paused=paused,
+            ladder=has_ladder(self.catalogue.library(), strategy),
         )
 
     # -- writes ---------------------------------------------------------------------------------
@@ -238,7 +244,7 @@ class RiskSettingsService:
             old.created_at or now,
             now,
         )
-        ladder = has_ladder(record.strategy)
+        ladder = has_ladder(self.catalogue.library(), record.strategy)
         before = freqtrade_overrides(
             old.settings, old.features, paused=old.paused(now), ladder=ladder
         )

@@ -29,6 +29,9 @@ from gateway.services.money.money import dollars, from_cents, to_cents
 from gateway.services.money.wallet import WalletService
 from gateway.services.pools.directory import PoolDirectory
 from gateway.services.risk.settings import RiskSettingsService
+from gateway.services.strategies.catalogue import StrategyCatalogue
+from gateway.services.strategies.deploy import StrategyDeployer
+from gateway.services.strategies.store import Version
 from gateway.services.trading import placement
 from gateway.services.trading.botapi import BotApiClient
 from gateway.services.trading.botstore import BotRecord, BotStore, DesiredState
@@ -93,10 +96,14 @@ class BotService:
         pools: PoolDirectory,
         api: BotApiClient,
         risk: RiskSettingsService,
+        catalogue: StrategyCatalogue,
+        deployer: StrategyDeployer,
         clock: Clock = utcnow,
         max_bots_per_user: int = 3,
     ) -> None:
         self.store = store
+        self.catalogue = catalogue
+        self.deployer = deployer
         self.wallet = wallet
         self.pools = pools
         self.api = api
@@ -105,8 +112,9 @@ class BotService:
         self.max_bots_per_user = max_bots_per_user
 
     async def spec_for(self, record: BotRecord) -> dict[str, Any]:
-        """The pool's add-bot body for this bot (risk settings included as config overrides)."""
-        return {
+        """The pool's add-bot body for this bot (risk settings included as config overrides),
+        with the store version it runs (none: the pool's shipped strategies/ folder)."""
+        spec: dict[str, Any] = {
             "bot_id": record.id,
             "owner": record.user_id,
             "strategy": record.strategy,
@@ -118,6 +126,10 @@ class BotService:
             "timeframe": record.timeframe,
             "config_overrides": await self.risk.config_overrides(record.id, record.strategy),
         }
+        if record.strategy_commit and record.strategy_version:
+            version = Version(record.strategy, record.strategy_version, record.strategy_commit)
+            spec["strategy_version"] = await self.deployer.payload(version)
+        return spec
 
     async def listing(self, user_id: str) -> list[BotRecord]:
         """The user's bots with their state freshly read from their pools (best effort)."""
@@ -141,7 +153,7 @@ class BotService:
 
     async def provision(self, user_id: str, new: NewBot) -> Provisioned:
         """B2: check the strategy, timeframe, pairs and stake, then `claim_and_place`."""
-        check_strategy(new.strategy)
+        check_strategy(self.catalogue.library(), new.strategy)
         check_timeframe(new.timeframe)
         market_pairs(new.pairs, new.stake_currency)
         if new.stake_amount != "unlimited" and float(new.stake_amount) > from_cents(
@@ -168,7 +180,13 @@ class BotService:
                 f"You can run at most {self.max_bots_per_user} bots; delete one first",
                 "BOT_LIMIT_REACHED",
             )
+        # New bots run their strategy's default store version; an adopted bot whose strategy
+        # the store does not publish runs the pool's shipped folder, as before the store.
+        published = new.strategy in self.catalogue.library().names
+        version = await self.deployer.default_version(new.strategy) if published else None
         record = await self.store.create(
+            strategy_commit=version.commit if version else None,
+            strategy_version=version.version if version else None,
             id=new.id,
             strategy=new.strategy,
             exchange=new.exchange,

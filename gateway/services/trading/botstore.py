@@ -59,6 +59,8 @@ class BotRecord:
     created_at: datetime
     updated_at: datetime
     last_seen: datetime | None
+    strategy_commit: str | None  # the store version it runs; None: the shipped strategies/
+    strategy_version: int | None
 
     @property
     def endpoint(self) -> BotEndpoint | None:

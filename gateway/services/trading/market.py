@@ -1,4 +1,4 @@
-"""What a paper bot may trade: strategies in `strategies/`, timeframes, and the pair mapping.
+"""What a paper bot may trade: the store's published strategies, timeframes, the pair mapping.
 
 The contract's provisioning fields are the user's view: `exchange` (kraken, binance, coinbase)
 and pairs such as `BTC/USD` are recorded as asked. A dry-run bot trades each pair re-quoted in
@@ -10,10 +10,8 @@ docs/trading.md.
 
 from __future__ import annotations
 
-from functools import cache
-
 from gateway.errors import InvalidField
-from runtime import botconfig
+from runtime.botconfig import StrategyLibrary
 
 EXCHANGES = ("kraken", "binance", "coinbase")
 TIMEFRAMES = ("1m", "5m", "15m", "30m", "1h", "4h", "1d")
@@ -21,26 +19,17 @@ TIMEFRAMES = ("1m", "5m", "15m", "30m", "1h", "4h", "1d")
 STAKE_CURRENCIES = ("EUR", "USD", "USDT")
 
 
-@cache
-def library() -> botconfig.StrategyLibrary:
-    """The strategy library, read once (adopting a bot's strategy clears the cache)."""
-    return botconfig.read_library()
-
-
-def strategy_names() -> tuple[str, ...]:
-    return library().names
-
-
-def has_ladder(strategy: str) -> bool:
+def has_ladder(library: StrategyLibrary, strategy: str) -> bool:
     """Whether the strategy sells at take-profit ladder rungs (inherits TakeProfitLadder)."""
-    return strategy in library().ladder
+    return strategy in library.ladder
 
 
-def check_strategy(name: str) -> str:
-    if name not in strategy_names():
+def check_strategy(library: StrategyLibrary, name: str) -> str:
+    """`name` if the store publishes a strategy of that class name (422 otherwise)."""
+    if name not in library.names:
         raise InvalidField(
             "strategy",
-            f"Strategy not found: {name}. Available: {', '.join(strategy_names())}",
+            f"Strategy not found: {name}. Available: {', '.join(library.names)}",
             "UNKNOWN_STRATEGY",
         )
     return name

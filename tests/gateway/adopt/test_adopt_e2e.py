@@ -40,7 +40,9 @@ EMAIL = "adopter@example.com"
 
 
 @pytest.fixture
-def gateway_env(db_url: str, pool: RunningPool, monkeypatch: pytest.MonkeyPatch) -> Settings:
+def gateway_env(
+    db_url: str, pool: RunningPool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Settings:
     """The gateway's settings as the CLI reads them (environment), with a registered user."""
     values = {
         "ENV": "test",
@@ -49,6 +51,7 @@ def gateway_env(db_url: str, pool: RunningPool, monkeypatch: pytest.MonkeyPatch)
         "BCRYPT_ROUNDS": "4",
         "POOLS": f"{pool.pool_id}={pool.url}",
         "POOL_TOKEN": POOL_TOKEN,
+        "STRATEGY_REPO": str(tmp_path / "strategies-repo"),
     }
     for name, value in values.items():
         monkeypatch.setenv(f"CRYPTOPILOT_{name}", value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -14,10 +15,15 @@ from gateway.services.accounts.users import UserStore
 from gateway.services.common import utcnow
 from gateway.services.pools.control import PoolControl
 from gateway.services.risk.settings import RiskSettingsService
+from gateway.services.strategies.catalogue import StrategyCatalogue
+from gateway.services.strategies.store import StrategyStore
+from gateway.services.strategies.validation import Validator
 from gateway.services.trading.botapi import BotApiClient
 from gateway.services.trading.botstore import BotRecord, BotStore
 from migrations.schema import bot_settings, pools
+from runtime.botconfig import strategies_dir
 from runtime.rpc.client import PoolClient
+from runtime.strategycheck import Limits
 from tests.fixtures.pools import POOL_TOKEN
 
 STRATEGY = "SafeDefaultStrategy"  # bundled, so it sells at take-profit ladder rungs
@@ -97,7 +103,8 @@ class World:
             return (await conn.execute(query)).first()
 
 
-async def make_world(url: str) -> World:
+async def make_world(url: str, repo: Path) -> World:
+    """The world on database `url`, with a strategy store at `repo` seeded from strategies/."""
     db = Database(url)
     await db.upgrade()
     users = UserStore(db)
@@ -107,7 +114,11 @@ async def make_world(url: str) -> World:
     store = BotStore(db, clock)
     directory = Pools()
     api = BotApiClient(pool_token=POOL_TOKEN, timeout=10)
-    risk = RiskSettingsService(db, clock, bots=store, pools=directory, api=api)
+    strategies = StrategyStore(repo, Validator("", Limits()))
+    await strategies.open(strategies_dir())
+    catalogue = StrategyCatalogue(strategies)
+    await catalogue.refresh()
+    risk = RiskSettingsService(db, clock, bots=store, pools=directory, api=api, catalogue=catalogue)
     return World(db, clock, store, directory, api, risk, alice.id, bob.id)
 
 

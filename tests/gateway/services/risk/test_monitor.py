@@ -69,7 +69,9 @@ async def _round_trip(bot: dict[str, Any], pair: str) -> None:
 async def test_a_real_bot_over_its_daily_loss_is_paused_and_closed(
     tmp_path: Path, sandbox_url: str
 ) -> None:
-    world = await make_world(f"sqlite+aiosqlite:///{tmp_path / 'gateway.sqlite3'}")
+    world = await make_world(
+        f"sqlite+aiosqlite:///{tmp_path / 'gateway.sqlite3'}", tmp_path / "repo"
+    )
     monitor = TradeMonitor(bots=world.store, risk=world.risk, api=world.api, clock=utcnow,
                            interval=60, timeout=10, concurrency=4)  # fmt: skip
     try:
@@ -131,7 +133,9 @@ async def test_a_real_bot_over_its_daily_loss_is_paused_and_closed(
 async def test_a_real_bot_is_stopped_by_a_portfolio_drop_once(
     tmp_path: Path, sandbox_url: str
 ) -> None:
-    world = await make_world(f"sqlite+aiosqlite:///{tmp_path / 'gateway.sqlite3'}")
+    world = await make_world(
+        f"sqlite+aiosqlite:///{tmp_path / 'gateway.sqlite3'}", tmp_path / "repo"
+    )
     snapshots = SnapshotStore(world.db, utcnow)
     prices = PriceHistory(sandbox_url)
     watch = EmergencyWatch(snapshots=snapshots, prices=prices, snapshot_interval=30)

@@ -261,7 +261,9 @@ async def test_an_expired_pause_stays_while_its_pool_is_down(
 
 @pytest.mark.e2e
 async def test_settings_reach_a_real_freqtrade_bot(tmp_path: Path, sandbox_url: str) -> None:
-    world = await make_world(f"sqlite+aiosqlite:///{tmp_path / 'gateway.sqlite3'}")
+    world = await make_world(
+        f"sqlite+aiosqlite:///{tmp_path / 'gateway.sqlite3'}", tmp_path / "repo"
+    )
     try:
         with running_pool(tmp_path / "pool", sandbox_url, pool_id="p1", capacity=2) as running:
             client = await world.pools.open("p1", running.url)

@@ -1,0 +1,1 @@
+"""The strategy store: a git repository of strategy code, its metadata, validation and deploys."""
