@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from runtime.strategycheck import Limits
-
 from gateway.auth.identity import Authenticator, IdTokenVerifier
 from gateway.auth.passwords import PasswordHasher
 from gateway.auth.tokens import TokenIssuer
@@ -45,6 +43,7 @@ from gateway.services.trading.botstore import BotStore
 from gateway.services.trading.trades import TradeHistory
 from gateway.settings import Settings
 from gateway.sse import StreamHub
+from runtime.strategycheck import Limits
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from runtime.strategycheck import Limits, Report, check
-
 from gateway.errors import BadInput, Unavailable
+from runtime.strategycheck import Limits, Report, check
 
 logger = logging.getLogger(__name__)
 
