@@ -100,6 +100,12 @@ def _database_url() -> str:
     return Settings.from_env().database_url
 
 
+def _strategy_repo() -> Path:
+    from gateway.settings import Settings
+
+    return Path(Settings.from_env().strategy_repo).resolve()
+
+
 def run_backup(args: argparse.Namespace) -> int:
     from backup.create import BackupRequest, create_backup
     from backup.errors import BackupError
@@ -116,6 +122,7 @@ def run_backup(args: argparse.Namespace) -> int:
             include_secrets=args.include_secrets,
             include_logs=args.include_logs,
             pg_dump=args.pg_dump,
+            strategy_repo=None if args.no_database else _strategy_repo(),
         )
         manifest = asyncio.run(create_backup(request, Progress(quiet=args.quiet)))
     except (BackupError, ValueError, OSError) as exc:
@@ -126,6 +133,7 @@ def run_backup(args: argparse.Namespace) -> int:
         "database": manifest.database.counts if manifest.database else None,
         "pools": {p.pool_id: {b.bot_id: b.trades for b in p.bots} for p in manifest.pools},
         "secrets": manifest.include_secrets,
+        "strategy_repo": manifest.strategy_repo_head,
         "members": len(manifest.members),
     }
     print(json.dumps(summary, indent=2))
@@ -156,6 +164,7 @@ def run_restore(args: argparse.Namespace) -> int:
             pool_dirs=_overrides(args.pool_dir),
             force=args.force,
             pg_restore=args.pg_restore,
+            strategy_repo=_strategy_repo(),
         )
         report = asyncio.run(restore_backup(request, Progress(quiet=args.quiet)))
     except (BackupError, ValueError, OSError) as exc:

@@ -21,6 +21,7 @@ from backup.errors import BackupError
 from backup.manifest import Manifest
 from backup.pools import capture_pool
 from backup.progress import Progress
+from backup.strategyrepo import capture_strategy_repo
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class BackupRequest:
     include_secrets: bool = False
     include_logs: bool = False
     pg_dump: str | None = None
+    strategy_repo: Path | None = None  # the strategy store's git repository (gateway host)
 
 
 async def create_backup(request: BackupRequest, progress: Progress) -> Manifest:
@@ -62,6 +64,9 @@ async def create_backup(request: BackupRequest, progress: Progress) -> Manifest:
                 raise BackupError(f"two data dirs hold pool {part.pool_id}")
             manifest.pools.append(part)
         manifest.strategies = capture_strategies(staging)
+        if request.strategy_repo is not None:
+            with progress.step(f"strategy repository {request.strategy_repo}"):
+                manifest.strategy_repo_head = capture_strategy_repo(request.strategy_repo, staging)
         manifest.configs = capture_env_files(request.env_files, staging, request.include_secrets)
         if request.include_secrets:
             capture_secrets(staging)

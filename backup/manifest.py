@@ -55,6 +55,7 @@ class Manifest:
     database: DatabasePart | None = None
     pools: list[PoolPart] = field(default_factory=list)
     strategies: list[str] = field(default_factory=list)
+    strategy_repo_head: str | None = None  # the store's HEAD when its repository was bundled
     configs: list[str] = field(default_factory=list)
     members: dict[str, str] = field(default_factory=dict)  # archive path -> sha256
     format: int = FORMAT

@@ -35,6 +35,12 @@ def next_steps(
             f"Schema: the database is at revision {manifest.database.schema_revision or '-'};"
             " run `cryptopilot db upgrade` before starting the gateway."
         )
+    if manifest.database is not None and manifest.strategy_repo_head is None:
+        steps.append(
+            "Strategy store: the archive holds no repository (none at the old host's"
+            " CRYPTOPILOT_STRATEGY_REPO); the gateway seeds a new one, whose commits differ from"
+            " the versions the bots' records name: deploy each strategy again."
+        )
     for pool_id, target in sorted(pool_targets.items()):
         steps.append(
             f"Pool {pool_id}: make {target} belong to the user the pool runs as (e.g."

@@ -19,6 +19,7 @@ from backup.manifest import Manifest
 from backup.nextsteps import next_steps
 from backup.pools import check_target, restore_pool
 from backup.progress import Progress
+from backup.strategyrepo import check_repo_target, restore_strategy_repo
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class RestoreRequest:
     pool_dirs: dict[str, Path] = field(default_factory=dict)  # pool id -> data dir override
     force: bool = False
     pg_restore: str | None = None
+    strategy_repo: Path | None = None  # where the strategy store's repository goes
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,11 @@ async def restore_backup(request: RestoreRequest, progress: Progress) -> Restore
         targets = _pool_targets(manifest, request.pool_dirs)
         for target in targets.values():
             check_target(target, request.force)
+        repo_head = manifest.strategy_repo_head
+        if repo_head is not None:
+            if request.strategy_repo is None:
+                raise BackupError("the archive holds the strategy repository: say where it goes")
+            check_repo_target(request.strategy_repo, request.force)
         counts: dict[str, int] = {}
         if manifest.database is not None:
             if request.database_url is None:
@@ -84,6 +91,9 @@ async def restore_backup(request: RestoreRequest, progress: Progress) -> Restore
             )
         for pool in manifest.pools:
             restore_pool(pool, unpacked, targets[pool.pool_id], progress, request.force)
+        if repo_head is not None and request.strategy_repo is not None:
+            with progress.step(f"strategy repository into {request.strategy_repo}"):
+                restore_strategy_repo(unpacked, request.strategy_repo, repo_head, request.force)
         _copy_extras(unpacked, request.config_out)
         differing = differing_strategies(unpacked, manifest.strategies)
     steps = next_steps(manifest, targets, request.config_out, differing)

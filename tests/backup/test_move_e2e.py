@@ -125,6 +125,13 @@ async def _trade_ids(client: AppClient, auth: dict[str, str], bot_id: str) -> se
     return {t["trade_id"] for t in open_trades} | {t["trade_id"] for t in closed["trades"]}
 
 
+def _git_head(repo: Path) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
 @pytest.mark.e2e
 async def test_backup_of_a_running_platform_restores_on_a_fresh_host(
     aiohttp_client: Callable[..., Awaitable[AppClient]],
@@ -137,6 +144,7 @@ async def test_backup_of_a_running_platform_restores_on_a_fresh_host(
     old_dir, new_dir = tmp_path / "old" / "pool-a", tmp_path / "new" / "pool-a"
     api_low = 20_000 + free_port() % 30_000
     archive = tmp_path / "platform.cpbk"
+    old_repo, new_repo = tmp_path / "old" / "strategies-repo", tmp_path / "new" / "strategies-repo"
     passphrase_file = tmp_path / "passphrase"
     passphrase_file.write_text(PASSPHRASE + "\n")
 
@@ -144,9 +152,7 @@ async def test_backup_of_a_running_platform_restores_on_a_fresh_host(
     with running_pool(
         old_dir, sandbox_url, pool_id="pool-a", capacity=3, api_port_min=api_low
     ) as pool:
-        client = await aiohttp_client(
-            create_app(_gateway_settings(old_db, pool.url, tmp_path / "strategies-repo"))
-        )
+        client = await aiohttp_client(create_app(_gateway_settings(old_db, pool.url, old_repo)))
         alice = await register_and_login(client, "alice@example.com")
         for bot_id in BOT_IDS:
             body = {
@@ -181,7 +187,11 @@ async def test_backup_of_a_running_platform_restores_on_a_fresh_host(
             str(old_dir),
             "--passphrase-file",
             str(passphrase_file),
-            env={"CRYPTOPILOT_DATABASE_URL": old_db, "CRYPTOPILOT_JWT_SECRET": JWT_SECRET},
+            env={
+                "CRYPTOPILOT_DATABASE_URL": old_db,
+                "CRYPTOPILOT_JWT_SECRET": JWT_SECRET,
+                "CRYPTOPILOT_STRATEGY_REPO": str(old_repo),
+            },
         )
         summary = json.loads(done.stdout)
         assert "==> pg_dump" in done.stderr and "bot 2/2" in done.stderr
@@ -202,12 +212,18 @@ async def test_backup_of_a_running_platform_restores_on_a_fresh_host(
         f"pool-a={new_dir}",
         "--config-out",
         str(tmp_path / "new" / "restore"),
-        env={"CRYPTOPILOT_DATABASE_URL": new_db, PASSPHRASE_ENV: PASSPHRASE},
+        env={
+            "CRYPTOPILOT_DATABASE_URL": new_db,
+            PASSPHRASE_ENV: PASSPHRASE,
+            "CRYPTOPILOT_STRATEGY_REPO": str(new_repo),
+        },
     )
     assert "Left to do:" in done.stdout and "DNS" in done.stdout and "Vercel" in done.stdout
     print(f"backup {backup_seconds:.1f}s, restore {restore_seconds:.1f}s")
 
     assert await _rows(new_db) == old_rows
+    # The store's whole history came too: the versions the bots' rows name exist.
+    assert summary["strategy_repo"] == _git_head(new_repo) == _git_head(old_repo)
     for bot_id in BOT_IDS:
         database = BotPaths.of(new_dir, bot_id).database
         restored, opened = _trades(database), _trades(database, OPENED)
@@ -226,9 +242,7 @@ async def test_backup_of_a_running_platform_restores_on_a_fresh_host(
         new_dir, sandbox_url, pool_id="pool-a", capacity=3, api_port_min=api_low
     ) as pool:
         started = time.time()
-        client = await aiohttp_client(
-            create_app(_gateway_settings(new_db, pool.url, tmp_path / "strategies-repo"))
-        )
+        client = await aiohttp_client(create_app(_gateway_settings(new_db, pool.url, new_repo)))
         response = await client.post(
             "/api/auth/login", json={"email": "alice@example.com", "password": PASSWORD}
         )
