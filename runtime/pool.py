@@ -30,6 +30,7 @@ from runtime.checkouts import CheckoutMissing, Checkouts
 from runtime.credentials import bot_api_password
 from runtime.deploy import reload_suffices, request_reload, wait_until_running
 from runtime.errors import Conflict, NotFound, Unavailable
+from runtime.events import NoEvents, PoolEvents
 from runtime.exchange import ExchangeSpec, MarketList
 from runtime.launch import LaunchSpec
 from runtime.managed import ManagedBot
@@ -69,9 +70,12 @@ LOOP_GRACE_SECONDS = 30.0
 class Pool:
     """All bots of one pool. Changes and snapshots for reads take `_lock`."""
 
-    def __init__(self, settings: PoolSettings, launcher: Launcher) -> None:
+    def __init__(
+        self, settings: PoolSettings, launcher: Launcher, events: PoolEvents | None = None
+    ) -> None:
         self.settings = settings
         self.launcher = launcher
+        self.events: PoolEvents = events if events is not None else NoEvents()
         self.policy = RestartPolicy(
             base_delay=settings.backoff_base,
             max_delay=settings.backoff_max,
