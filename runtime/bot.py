@@ -34,6 +34,7 @@ class BotHooks:
     ready: Callable[[], Awaitable[bool]]  # does the bot's REST API answer?
     explain: Callable[[int], str]  # exit code -> reason (with the bot's own last error)
     changed: Callable[[], None] = lambda: None  # state changed (metrics, logs)
+    exited: Callable[[str], None] = lambda reason: None  # ended without being asked to
 
 
 class BotProcess:
@@ -67,6 +68,7 @@ class BotProcess:
         self._child: ChildProcess | None = None
         self._spawn_error: str | None = None
         self._task: asyncio.Task[None] | None = None
+        self._abort_reason: str | None = None
 
     # -- state ------------------------------------------------------------------------------
     def _set(self, target: State) -> None:
@@ -107,6 +109,7 @@ class BotProcess:
         self._set(State.STARTING)
         self.spawned_at = self._clock()
         self.backoff_until = None
+        self._abort_reason = None
         try:
             child = self._launcher.spawn(self._hooks.prepare())
         except Exception as exc:
@@ -125,7 +128,7 @@ class BotProcess:
                     code, reason = None, self._spawn_error or "spawn failed"
                 else:
                     code = await self._run_once(self._child)
-                    reason = self._timeout_reason or self._hooks.explain(code)
+                    reason = self._abort_reason or self._timeout_reason or self._hooks.explain(code)
                 self._child, self.pid = None, None
                 if self.state is State.STOPPING:
                     self.last_exit = f"stopped ({reason})"
@@ -133,6 +136,7 @@ class BotProcess:
                     return
                 self.last_exit = reason
                 self._set(State.EXITED)
+                self._hooks.exited(reason)
                 now = self._clock()
                 self._crashes.append(now)
                 decision = self._policy.decide(list(self._crashes), now, reason)
@@ -180,6 +184,27 @@ class BotProcess:
                 return False
             await asyncio.wait([exit_task], timeout=min(READY_POLL_SECONDS, remaining))
         return False
+
+    def abort(self, reason: str) -> bool:
+        """End a running process that is not doing its job (stalled): SIGTERM now, SIGKILL
+        after the stop grace; its exit carries `reason` and counts as a crash. False when
+        there is no running process to end."""
+        child = self._child
+        if self.state is not State.RUNNING or child is None:
+            return False
+        self._abort_reason = reason
+        logger.error("bot %s: %s; restarting it", self.bot_id, reason)
+        child.terminate()
+
+        def kill_if_still_there() -> None:
+            if self._child is child:
+                logger.warning(
+                    "bot %s ignored SIGTERM for %gs; SIGKILL", self.bot_id, self._stop_grace
+                )
+                child.kill()
+
+        asyncio.get_running_loop().call_later(self._stop_grace, kill_if_still_there)
+        return True
 
     # -- stop -------------------------------------------------------------------------------
     def begin_stop(self) -> None:

@@ -52,6 +52,10 @@ class BotPaths:
         return self.root / "logs" / "freqtrade.log"
 
     @property
+    def heartbeat(self) -> Path:
+        return self.root / "heartbeat.json"
+
+    @property
     def stdio(self) -> Path:
         return self.root / "logs" / "stdio.log"
 

@@ -180,6 +180,9 @@ def run_bot(launch: LaunchSpec) -> None:
     _dump_stacks_on_sigusr2()
     _configure_logging(launch)
     _reseed()
+    from runtime.liveness import hook
+
+    hook.install(launch.heartbeat_path)
     warm = sys.modules.get("runtime.warm")
     logger.info(
         "bot process %s forked from warm parent %s (preloaded: %s)",

@@ -20,3 +20,4 @@ class LaunchSpec:
     log_path: str
     stdio_path: str
     error_path: str
+    heartbeat_path: str

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiohttp
 
 from runtime.bot import BotProcess
 from runtime.botconfig import BotPaths
+from runtime.liveness.watchdog import Liveness
 from runtime.spec import BotSpec
 from runtime.states import Change
 from runtime.status import BotSnapshot
@@ -26,6 +27,7 @@ class ManagedBot:
     write_config: Callable[[], None]  # (re)write config.json from the record's spec
     pending: Change = Change.NONE  # the command waiting for its process to stop
     loaded: BotSpec | None = None  # the spec its process last read its config from
+    liveness: Liveness = field(default_factory=Liveness)  # its loop's heartbeats and stalls
 
     @property
     def auth(self) -> dict[str, str]:
@@ -54,4 +56,7 @@ class ManagedBot:
             spec=record.spec.to_dict(),
             strategy_applied=record.strategy_applied,
             strategy_applied_at=record.strategy_applied_at,
+            heartbeat=self.liveness.last,
+            stalled=self.liveness.stalled,
+            stall_restarts=self.liveness.stall_restarts,
         )

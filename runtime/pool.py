@@ -33,6 +33,8 @@ from runtime.errors import Conflict, NotFound, Unavailable
 from runtime.events import NoEvents, PoolEvents
 from runtime.exchange import ExchangeSpec, MarketList
 from runtime.launch import LaunchSpec
+from runtime.liveness.heartbeat import clear_heartbeat, read_heartbeat
+from runtime.liveness.watchdog import StallRule, check
 from runtime.managed import ManagedBot
 from runtime.ports import allocate_port
 from runtime.process import Launcher, describe_exit
@@ -92,6 +94,12 @@ class Pool:
         self._cpu = CpuProbes()
         self._http: aiohttp.ClientSession | None = None
         self._closing = False
+        self._watchdog: asyncio.Task[None] | None = None
+        self.stall_rule = StallRule(
+            factor=settings.stall_factor,
+            min_seconds=settings.stall_min_seconds,
+            grace_seconds=settings.stall_grace_seconds,
+        )
         self.started_at = time.time()
 
     # -- lifetime ---------------------------------------------------------------------------
@@ -119,11 +127,16 @@ class Pool:
                 )
             else:
                 bot.process.start()
+        self._watchdog = asyncio.create_task(self._watch(), name="stall-watchdog")
         logger.info("pool %s open: restored %d bots", self.settings.pool_id, len(records))
 
     async def close(self) -> None:
         """Stop every bot gracefully (their desired state is kept for the next start)."""
         self._closing = True
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watchdog
         async with self._lock:
             bots = list(self._bots.values())
             for bot in bots:
@@ -132,6 +145,50 @@ class Pool:
         if self._http is not None:
             await self._http.close()
         logger.info("pool %s closed", self.settings.pool_id)
+
+    # -- liveness ---------------------------------------------------------------------------
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.stall_check_seconds)
+            try:
+                self.watch_once(time.time())
+            except Exception:  # the watchdog must outlive any one bad reading
+                logger.exception("stall watchdog pass failed")
+
+    def watch_once(self, now: float) -> None:
+        """One watchdog pass: read each running bot's heartbeat, flag and restart stalls."""
+        for bot in list(self._bots.values()):
+            process = bot.process
+            if process.state is not State.RUNNING or bot.pending is not Change.NONE:
+                bot.liveness.stalled_since = None
+                continue
+            verdict = check(
+                bot.liveness,
+                read_heartbeat(bot.paths.heartbeat),
+                pid=process.pid,
+                uptime_s=process.uptime() or 0.0,
+                now=now,
+                rule=self.stall_rule,
+            )
+            owner, bot_id = bot.record.spec.owner, bot.record.spec.bot_id
+            if verdict.action == "stalled":
+                logger.warning(
+                    "bot %s stalled: no loop pass for %.0fs (throttle %gs); restart in %gs",
+                    bot_id,
+                    verdict.age_s,
+                    verdict.throttle_s,
+                    self.stall_rule.grace_seconds,
+                    extra={"bot_id": bot_id, "user_id": owner},
+                )
+                self.events.emit(
+                    "bot_stalled",
+                    owner,
+                    {"bot_id": bot_id, "pool": self.settings.pool_id, "stalled_s": verdict.age_s},
+                )
+            elif verdict.action == "recovered":
+                logger.info("bot %s loop passes again", bot_id, extra={"bot_id": bot_id})
+            elif verdict.action == "restart" and verdict.reason is not None:
+                process.abort(verdict.reason)
 
     # -- helpers ----------------------------------------------------------------------------
     def _manage(self, record: BotRecord) -> ManagedBot:
@@ -156,6 +213,8 @@ class Pool:
         def prepare() -> LaunchSpec:
             # Before every start, so a bot restored from pool.json runs with the derived password.
             write_config()
+            clear_heartbeat(paths.heartbeat)
+            bot.liveness.reset()
             bot.loaded = record.spec
             return LaunchSpec(
                 bot_id=bot_id,
@@ -167,6 +226,7 @@ class Pool:
                 log_path=str(paths.log),
                 stdio_path=str(paths.stdio),
                 error_path=str(paths.error),
+                heartbeat_path=str(paths.heartbeat),
             )
 
         async def ready() -> bool:
@@ -180,10 +240,23 @@ class Pool:
                 reason += ": " + paths.error.read_text(encoding="utf-8").strip()
             return reason
 
+        def exited(reason: str) -> None:
+            self.events.emit(
+                "bot_crashed",
+                record.spec.owner,
+                {
+                    "bot_id": bot_id,
+                    "pool": self.settings.pool_id,
+                    "exit": reason[:200],
+                    "restarts": bot.process.restarts,
+                    "stalled": reason.startswith("stalled:"),
+                },
+            )
+
         process = BotProcess(
             bot_id,
             self.launcher,
-            BotHooks(prepare=prepare, ready=ready, explain=explain),
+            BotHooks(prepare=prepare, ready=ready, explain=explain, exited=exited),
             self.policy,
             start_timeout=self.settings.start_timeout,
             stop_grace=self.settings.stop_grace,

@@ -70,6 +70,20 @@ class PoolSettings(EnvSettings):
     start_timeout: float = Field(
         120.0, description="Seconds a bot's API may take to answer before a restart."
     )
+    stall_factor: float = Field(
+        6.0,
+        gt=0,
+        description="Throttle periods without a loop pass after which a running bot is stalled.",
+    )
+    stall_min_seconds: float = Field(
+        60.0, gt=0, description="...but never before this many seconds without a loop pass."
+    )
+    stall_grace_seconds: float = Field(
+        30.0, ge=0, description="Seconds a stalled bot gets to recover before it is restarted."
+    )
+    stall_check_seconds: float = Field(
+        1.0, gt=0, description="How often the watchdog reads the bots' heartbeats."
+    )
     gateway_url: str = Field(
         "", description="Gateway to announce this pool to (empty = do not announce)."
     )

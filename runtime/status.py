@@ -17,6 +17,7 @@ from typing import Any
 
 import psutil
 
+from runtime.liveness.heartbeat import Heartbeat
 from runtime.memory import process_memory
 from runtime.states import State
 
@@ -42,6 +43,9 @@ class BotSnapshot:
     spec: Mapping[str, Any]  # a copy of the bot's spec, as `BotSpec.to_dict` gives it
     strategy_applied: str | None  # "reload" or "restart": how the last deploy reached it
     strategy_applied_at: str | None
+    heartbeat: Heartbeat | None = None  # the last loop pass of its current process
+    stalled: bool = False
+    stall_restarts: int = 0
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,9 @@ def describe_bot(bot: BotSnapshot) -> dict[str, Any]:
         "strategy_version": bot.spec.get("strategy_version"),
         "strategy_applied": bot.strategy_applied,
         "strategy_applied_at": bot.strategy_applied_at,
+        "heartbeat": None if bot.heartbeat is None else bot.heartbeat.to_dict(time.time()),
+        "stalled": bot.stalled,
+        "stall_restarts": bot.stall_restarts,
     }
 
 

@@ -18,7 +18,9 @@ from tests.helpers import async_wait_until
 from tests.runtime.fakes import FakeLauncher
 
 EXCHANGE = ExchangeSpec("binance", "http://s")
-LAUNCH = LaunchSpec("b1", "/x", "/x/c", "/x/e", EXCHANGE, ("BTC/USDT",), "/x/l", "/x/o", "/x/r")
+LAUNCH = LaunchSpec(
+    "b1", "/x", "/x/c", "/x/e", EXCHANGE, ("BTC/USDT",), "/x/l", "/x/o", "/x/r", "/x/h"
+)
 
 
 class Ready:
@@ -156,3 +158,28 @@ def test_describe_exit() -> None:
     assert describe_exit(0) == "exit code 0"
     assert describe_exit(-9) == "killed by SIGKILL"
     assert describe_exit(-200) == "killed by signal 200"
+
+
+async def test_abort_restarts_a_running_bot_with_the_reason_and_reports_the_exit() -> None:
+    launcher = FakeLauncher()
+    exits: list[str] = []
+    hooks = BotHooks(
+        prepare=lambda: LAUNCH, ready=Ready(), explain=describe_exit, exited=exits.append
+    )
+    policy = RestartPolicy(base_delay=0.01, max_delay=0.05, window=60, max_crashes=3)
+    bot = BotProcess("b1", launcher, hooks, policy, start_timeout=5.0, stop_grace=0.05)
+    assert not bot.abort("stalled: not running yet")  # nothing to abort before a process runs
+    bot.start()
+    await until(lambda: bot.state is State.RUNNING, "running")
+    launcher.children[0].stubborn = True  # a stuck bot ignores SIGTERM: SIGKILL after grace
+    assert bot.abort("stalled: no loop pass for 90s (throttle 5s)")
+    await until(lambda: len(launcher.children) == 2, "respawn after the stall")
+    assert launcher.children[0].signals == [signal.SIGTERM, signal.SIGKILL]
+    assert bot.last_exit == "stalled: no loop pass for 90s (throttle 5s)"
+    assert exits == ["stalled: no loop pass for 90s (throttle 5s)"]
+    assert bot.restarts == 1
+    await until(lambda: bot.state is State.RUNNING, "running again")
+    launcher.children[1].exit(3)  # the next exit is explained as usual, not as the stall
+    await until(lambda: len(exits) == 2, "second exit")
+    assert exits[1] == "exit code 3"
+    await bot.stop()
