@@ -34,6 +34,7 @@ from runtime.events import NoEvents, PoolEvents
 from runtime.exchange import ExchangeSpec, MarketList
 from runtime.launch import LaunchSpec
 from runtime.managed import ManagedBot
+from runtime.metrics import PoolMetrics
 from runtime.ports import allocate_port
 from runtime.process import Launcher, describe_exit
 from runtime.readiness import api_answers
@@ -90,6 +91,7 @@ class Pool:
         self._bots: dict[str, ManagedBot] = {}
         self._lock = asyncio.Lock()
         self._cpu = CpuProbes()
+        self.metrics = PoolMetrics(settings.pool_id)
         self._http: aiohttp.ClientSession | None = None
         self._closing = False
         self.started_at = time.time()
@@ -183,7 +185,12 @@ class Pool:
         process = BotProcess(
             bot_id,
             self.launcher,
-            BotHooks(prepare=prepare, ready=ready, explain=explain),
+            BotHooks(
+                prepare=prepare,
+                ready=ready,
+                explain=explain,
+                changed=lambda: self.metrics.changed(bot_id, process.state),
+            ),
             self.policy,
             start_timeout=self.settings.start_timeout,
             stop_grace=self.settings.stop_grace,
@@ -266,6 +273,7 @@ class Pool:
     # -- commands ---------------------------------------------------------------------------
     async def add(self, body: Any) -> dict[str, Any]:
         """Create, persist and start a bot; on any failure nothing is left behind."""
+        received = self.metrics.now()
         body, import_database = split_import_database(body)
         body, files = split_strategy_files(body)
         spec = parse_bot_spec(body)
@@ -297,6 +305,7 @@ class Pool:
                 self._bots[spec.bot_id] = bot
                 self._save()
                 bot.process.start()
+                self.metrics.adding(spec.bot_id, received)
             except BaseException:
                 self._bots.pop(spec.bot_id, None)
                 shutil.rmtree(paths.root, ignore_errors=True)
