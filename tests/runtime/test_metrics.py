@@ -364,5 +364,17 @@ async def test_rpc_metrics_time_the_add_and_classify_a_kill(
         families = await async_wait_until(up, timeout=10, interval=0.05, what="b1 up again")
         hot_add = _values(families, "cryptopilot_pool_hot_add_duration_seconds")
         assert hot_add["cryptopilot_pool_hot_add_duration_seconds_count{pool=test}"] == 1
+
+        # A requested stop is no crash: the last unrequested exit stays what it was.
+        await expect(await client.post("/bots/b1/stop"), 200)
+        families = await scrape()
+        assert _values(families, "cryptopilot_bot_last_exit") == {
+            "cryptopilot_bot_last_exit{bot_id=b1,pool=test,reason=signal}": 1
+        }
+        assert _values(families, "cryptopilot_bot_up") == {
+            "cryptopilot_bot_up{bot_id=b1,pool=test}": 0
+        }
+        desired = _values(families, "cryptopilot_bot_desired_running")
+        assert desired == {"cryptopilot_bot_desired_running{bot_id=b1,pool=test}": 0}
     finally:
         await api.cleanup()
