@@ -55,6 +55,9 @@ class BotProcess:
         self.pid: int | None = None
         self.restarts = 0
         self.last_exit: str | None = None
+        # The last exit nobody asked for (a crash, a kill, a stall): kept across later stops.
+        self.crash_code: int | None = None
+        self.crash_reason: str | None = None
         self.fatal_reason: str | None = None
         self.spawned_at: float | None = None
         self.backoff_until: float | None = None
@@ -135,6 +138,8 @@ class BotProcess:
                     self._set(State.STOPPED)
                     return
                 self.last_exit = reason
+                if code is not None:
+                    self.crash_code, self.crash_reason = code, reason
                 self._set(State.EXITED)
                 self._hooks.exited(reason)
                 now = self._clock()

@@ -51,6 +51,8 @@ class ManagedBot:
             uptime_s=proc.uptime(),
             restarts=proc.restarts,
             last_exit=proc.last_exit,
+            crash_code=proc.crash_code,
+            crash_reason=proc.crash_reason,
             fatal_reason=proc.fatal_reason,
             folder=str(self.paths.root),
             spec=record.spec.to_dict(),

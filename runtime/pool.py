@@ -36,6 +36,7 @@ from runtime.launch import LaunchSpec
 from runtime.liveness.heartbeat import clear_heartbeat, read_heartbeat
 from runtime.liveness.watchdog import StallRule, check
 from runtime.managed import ManagedBot
+from runtime.metrics import PoolMetrics
 from runtime.ports import allocate_port
 from runtime.process import Launcher, describe_exit
 from runtime.readiness import api_answers
@@ -92,6 +93,7 @@ class Pool:
         self._bots: dict[str, ManagedBot] = {}
         self._lock = asyncio.Lock()
         self._cpu = CpuProbes()
+        self.metrics = PoolMetrics(settings.pool_id)
         self._http: aiohttp.ClientSession | None = None
         self._closing = False
         self._watchdog: asyncio.Task[None] | None = None
@@ -256,7 +258,13 @@ class Pool:
         process = BotProcess(
             bot_id,
             self.launcher,
-            BotHooks(prepare=prepare, ready=ready, explain=explain, exited=exited),
+            BotHooks(
+                prepare=prepare,
+                ready=ready,
+                explain=explain,
+                exited=exited,
+                changed=lambda: self.metrics.changed(bot_id, process.state),
+            ),
             self.policy,
             start_timeout=self.settings.start_timeout,
             stop_grace=self.settings.stop_grace,
@@ -339,6 +347,7 @@ class Pool:
     # -- commands ---------------------------------------------------------------------------
     async def add(self, body: Any) -> dict[str, Any]:
         """Create, persist and start a bot; on any failure nothing is left behind."""
+        received = self.metrics.now()
         body, import_database = split_import_database(body)
         body, files = split_strategy_files(body)
         spec = parse_bot_spec(body)
@@ -370,6 +379,7 @@ class Pool:
                 self._bots[spec.bot_id] = bot
                 self._save()
                 bot.process.start()
+                self.metrics.adding(spec.bot_id, received)
             except BaseException:
                 self._bots.pop(spec.bot_id, None)
                 shutil.rmtree(paths.root, ignore_errors=True)

@@ -111,6 +111,13 @@ class PoolSettings(EnvSettings):
         SecretStr(""), description="Auth token of the Turso backup database."
     )
     turso_interval: float = Field(30.0, description="Seconds between two backup passes of a bot.")
+    memory_limit_bytes: int = Field(
+        0,
+        ge=0,
+        description=(
+            "Memory limit of the pool reported to Prometheus when its cgroup sets none (0 = unset)."
+        ),
+    )
     log_level: str = Field("INFO", description="Log level of the supervisor.")
     json_logs: bool = Field(False, description="Log JSON lines instead of text.")
 

@@ -38,6 +38,8 @@ class BotSnapshot:
     uptime_s: float | None
     restarts: int
     last_exit: str | None
+    crash_code: int | None  # exit code of the last exit nobody asked for (< 0: the signal)
+    crash_reason: str | None  # and the reason recorded for it
     fatal_reason: str | None
     folder: str
     spec: Mapping[str, Any]  # a copy of the bot's spec, as `BotSpec.to_dict` gives it

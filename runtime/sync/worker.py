@@ -107,6 +107,8 @@ class SyncWorker:
         self.target_error = ""
         self.retry_at: float | None = None  # monotonic time of the next attempt after a failure
         self.last_pass_at: datetime | None = None
+        self.started_at = clock()
+        self.failures_total = 0  # failed passes and failed bot reads since the start
         self._state: dict[str, BotSync] = {}
         self._engine: AsyncEngine | None = None
         self._lock = asyncio.Lock()
@@ -196,7 +198,13 @@ class SyncWorker:
         state.last_error = ""
         state.error_count = 0
 
+    def seconds_since_pass(self) -> float:
+        """Age of the last successful pass (of the worker itself before the first one)."""
+        since = self.last_pass_at or self.started_at
+        return max(0.0, (self.clock() - since).total_seconds())
+
     def _bot_failed(self, state: BotSync, error: str) -> None:
+        self.failures_total += 1
         if state.last_error != error:
             logger.warning("sync of bot %s: %s", state.bot_id, error)
         state.last_error = error
@@ -204,6 +212,7 @@ class SyncWorker:
 
     def _target_failed(self, exc: BaseException) -> None:
         self.failures += 1
+        self.failures_total += 1
         self.target_error = f"{type(exc).__name__}: {exc}"[:500]
         self.retry_at = time.monotonic() + self.backoff()
         log = logger.warning if self.failures == 1 else logger.debug

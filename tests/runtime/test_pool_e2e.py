@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from runtime.ports import port_is_free
 from runtime.rpc.app import create_app
@@ -39,6 +40,18 @@ async def _status(client: TestClient[Any, Any], bot_id: str) -> dict[str, Any]:
     response = await client.get(f"/bots/{bot_id}")
     assert response.status == 200
     return dict((await response.json())["bot"])
+
+
+async def _metrics(client: TestClient[Any, Any]) -> dict[str, float]:
+    """One scrape of the pool's /metrics: each sample keyed `name{label=value,...}`."""
+    response = await client.get("/metrics")
+    assert response.status == 200
+    samples = {}
+    for family in text_string_to_metric_families(await response.text()):
+        for sample in family.samples:
+            labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
+            samples[f"{sample.name}{{{labels}}}"] = sample.value
+    return samples
 
 
 async def _running(client: TestClient[Any, Any], bot_id: str, limit: float = 90) -> dict[str, Any]:
@@ -82,6 +95,27 @@ async def test_pool_with_real_bots(
 
     trades = await async_wait_until(has_trade, timeout=150, interval=1, what="a dry-run trade")
 
+    # The pool's metrics see the real processes: the bots, the supervisor, the warm parent.
+    seen = await _metrics(client)
+    for bot_id in bots:
+        key = f"{{bot_id={bot_id},pool=test}}"
+        assert seen[f"cryptopilot_bot_up{key}"] == 1
+        assert seen[f"cryptopilot_bot_desired_running{key}"] == 1
+        assert seen[f"cryptopilot_bot_pss_bytes{key}"] > 0
+        assert seen[f"cryptopilot_bot_resident_memory_bytes{key}"] > 0
+        assert seen[f"cryptopilot_bot_cpu_seconds_total{key}"] > 0
+        assert seen[f"cryptopilot_bot_restarts_total{key}"] == 0
+    for process in ("supervisor", "warm_parent"):
+        key = f"{{pool=test,process={process}}}"
+        assert seen[f"cryptopilot_pool_process_pss_bytes{key}"] > 0
+        assert seen[f"cryptopilot_pool_process_resident_memory_bytes{key}"] > 0
+        assert seen[f"cryptopilot_pool_process_cpu_seconds_total{key}"] > 0
+    assert seen["cryptopilot_pool_hot_add_duration_seconds_count{pool=test}"] == len(BODIES)
+    assert seen["cryptopilot_pool_memory_pss_bytes{pool=test}"] > sum(
+        seen[f"cryptopilot_bot_pss_bytes{{bot_id={bot_id},pool=test}}"] for bot_id in bots
+    )
+    assert not any(name.startswith("cryptopilot_bot_last_exit") for name in seen)
+
     # kill -9 one bot: back on the same port, same trades; the others untouched.
     others = {bot_id: bots[bot_id]["pid"] for bot_id in ("emarsi", "euro")}
     os.kill(scalp["pid"], signal.SIGKILL)
@@ -98,6 +132,15 @@ async def test_pool_with_real_bots(
     assert trades <= await trade_ids(back)
     for bot_id, pid in others.items():
         assert (await _status(client, bot_id))["pid"] == pid
+
+    # ... and Prometheus sees the restart and why the bot went down.
+    seen = await _metrics(client)
+    assert seen["cryptopilot_bot_restarts_total{bot_id=scalp,pool=test}"] >= 1
+    assert seen["cryptopilot_bot_last_exit{bot_id=scalp,pool=test,reason=signal}"] == 1
+    assert seen["cryptopilot_bot_up{bot_id=scalp,pool=test}"] == 1
+    assert seen["cryptopilot_bot_restarts_total{bot_id=emarsi,pool=test}"] == 0
+    # A restart after a crash is no hot add.
+    assert seen["cryptopilot_pool_hot_add_duration_seconds_count{pool=test}"] == len(BODIES)
 
     # Remove one bot: the others untouched, its port reusable.
     euro_port = bots["euro"]["api_port"]
