@@ -26,6 +26,7 @@ from typing import Any
 
 from gateway.errors import ApiError
 from gateway.services.common import Clock
+from gateway.services.recorder import UNRECORDED, Recorder
 from gateway.services.risk.emergency import PAUSE_REASON as EMERGENCY_REASON
 from gateway.services.risk.emergency import Emergency, EmergencyWatch
 from gateway.services.risk.settings import BotRisk, RiskSettingsService
@@ -84,6 +85,7 @@ class TradeMonitor:
         timeout: float,
         concurrency: int,
         emergency: EmergencyWatch | None = None,
+        recorder: Recorder = UNRECORDED,
     ) -> None:
         self.bots = bots
         self.risk = risk
@@ -93,6 +95,7 @@ class TradeMonitor:
         self.timeout = timeout
         self.concurrency = max(1, concurrency)
         self.emergency = emergency
+        self.recorder = recorder
         self.last_pass: datetime | None = None
 
     @property
@@ -159,9 +162,12 @@ class TradeMonitor:
             emergency,
             until.isoformat() if until else "resumed",
         )
-        return await self._hold(
+        held = await self._hold(
             record, EMERGENCY_REASON, until, close=bool(actions["closeAllPositions"])
         )
+        if held:
+            self.recorder.trade_monitor_emergency_stop()
+        return held
 
     async def _check(self, record: BotRecord, risk: BotRisk, now: datetime) -> str | None:
         protection = risk.features["dailyLossProtection"]
@@ -201,6 +207,7 @@ class TradeMonitor:
         except ApiError as exc:
             logger.warning("bot %s: %s pause not applied yet: %s", record.id, reason, exc)
             return False
+        self.recorder.trade_monitor_pause(reason.replace(" ", "_"))
         if close:
             assert record.endpoint is not None  # noqa: S101 - check_all keeps placed bots only
             try:
