@@ -205,3 +205,16 @@ async def test_metrics_token_closes_metrics(make_client: ClientFactory) -> None:
 async def test_metrics_are_open_without_a_token(client: AppClient) -> None:
     found = await scrape(client)  # no Authorization header at all
     assert "cryptopilot_http_requests" in found.families
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_metrics_are_served_while_the_database_is_down(make_client: ClientFactory) -> None:
+    client = await make_client(
+        database_url="postgresql+asyncpg://postgres@127.0.0.1:1/none", auto_migrate=False
+    )
+    found = await scrape(client)
+    assert "cryptopilot_http_requests" in found.families
+    assert found.value("cryptopilot_sse_clients") == 0
+    # What only the database knows is left out rather than shown as zero.
+    assert found.labelled("cryptopilot_wallet_funds") == {}
+    assert found.labelled("cryptopilot_gateway_pool_up") == {}

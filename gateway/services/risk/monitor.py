@@ -36,6 +36,8 @@ from gateway.services.trading.botstore import BotRecord, BotStore
 logger = logging.getLogger(__name__)
 
 PAUSE_REASON = "daily loss"
+# The `reason` label of `cryptopilot_trade_monitor_pauses_total` (recorder.PAUSE_REASONS).
+_METRIC_REASON = {PAUSE_REASON: "daily_loss", EMERGENCY_REASON: "emergency_stop"}
 
 
 @dataclass(frozen=True)
@@ -207,7 +209,7 @@ class TradeMonitor:
         except ApiError as exc:
             logger.warning("bot %s: %s pause not applied yet: %s", record.id, reason, exc)
             return False
-        self.recorder.trade_monitor_pause(reason.replace(" ", "_"))
+        self.recorder.trade_monitor_pause(_METRIC_REASON[reason])
         if close:
             assert record.endpoint is not None  # noqa: S101 - check_all keeps placed bots only
             try:
