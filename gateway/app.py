@@ -18,6 +18,7 @@ from gateway.handlers import (
     bots,
     diagnostics,
     funding,
+    monitoring,
     pools,
     portfolio,
     proxy,
@@ -29,7 +30,7 @@ from gateway.handlers import (
     wallet,
 )
 from gateway.keys import DB, FIREBASE, METRICS, RATE_LIMITER, SERVICES, SETTINGS
-from gateway.metrics import HttpMetrics
+from gateway.metrics import GatewayMetrics
 from gateway.middleware.auth import auth_middleware
 from gateway.middleware.cors import add_cors_headers, cors_middleware
 from gateway.middleware.errors import error_middleware
@@ -53,6 +54,7 @@ ROUTE_MODULES = (
     wallet,
     funding,
     bots,
+    monitoring,
     pools,
     portfolio,
     proxy,
@@ -83,7 +85,7 @@ def create_app(
         client_max_size=MAX_BODY_BYTES,
     )
     app[SETTINGS] = settings
-    app[METRICS] = HttpMetrics()
+    app[METRICS] = GatewayMetrics()
     app[RATE_LIMITER] = rate_limiter or FixedWindowLimiter()
     for module in ROUTE_MODULES:
         register(app, module.ROUTES)
@@ -137,7 +139,9 @@ async def _firebase(app: web.Application) -> AsyncIterator[None]:
 
 def _services(clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
     async def services_ctx(app: web.Application) -> AsyncIterator[None]:
-        services = build_services(app[SETTINGS], app[DB], app[FIREBASE], clock)
+        services = build_services(
+            app[SETTINGS], app[DB], app[FIREBASE], clock, recorder=app[METRICS]
+        )
         app[SERVICES] = services
         await services.strategies.start(strategies_dir())
         try:

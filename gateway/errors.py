@@ -83,7 +83,11 @@ class Conflict(ApiError):
 
 
 class RateLimited(ApiError):
-    """Too many requests; `retry_after` says when trying again can succeed."""
+    """Too many requests; `retry_after` says when trying again can succeed.
+
+    `limit` names the limit that refused (a route group's, or `login_account`/`login_ip`):
+    the label of `cryptopilot_rate_limit_rejections_total`.
+    """
 
     status = 429
     default_code = "RATE_LIMITED"
@@ -94,11 +98,13 @@ class RateLimited(ApiError):
         retry_after: int,
         code: str | None = None,
         *,
+        limit: str,
         headers: Mapping[str, str] | None = None,
     ) -> None:
         merged = {"Retry-After": str(max(1, retry_after)), **(headers or {})}
         super().__init__(message, code, headers=merged)
         self.retry_after = max(1, retry_after)
+        self.limit = limit
 
 
 class Unavailable(ApiError):

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from gateway.auth.identity import IdTokenVerifier, Principal
 from gateway.db.database import Database
-from gateway.metrics import HttpMetrics
+from gateway.metrics import GatewayMetrics
 from gateway.ratelimit import RateLimiter
 from gateway.services.container import Services
 from gateway.settings import Settings
@@ -16,7 +16,7 @@ DB = web.AppKey("db", Database)
 FIREBASE = web.AppKey("firebase", IdTokenVerifier)
 SERVICES = web.AppKey("services", Services)
 RATE_LIMITER = web.AppKey("rate_limiter", RateLimiter)
-METRICS = web.AppKey("metrics", HttpMetrics)
+METRICS = web.AppKey("metrics", GatewayMetrics)
 
 # Per-request values set by the middlewares.
 PRINCIPAL = web.RequestKey("principal", Principal)

@@ -28,6 +28,15 @@ _ERRORS = {
 }
 
 
+# Who may call: none for public routes; `{}` means "no credential" (an open /metrics).
+_SECURITY: dict[Access, list[dict[str, list[str]]]] = {
+    Access.USER: [{"bearer": []}],
+    Access.ADMIN: [{"bearer": []}],
+    Access.SCRAPE: [{"metricsToken": []}, {}],
+    Access.MONITORING: [{"metricsToken": []}, {"bearer": []}],
+}
+
+
 def build_openapi(routes: list[Route], version: str = "0.1.0") -> OpenApiDocument:
     """One operation per route; request/response schemas come from the route's models."""
     components: dict[str, JsonSchema] = {}
@@ -52,8 +61,9 @@ def build_openapi(routes: list[Route], version: str = "0.1.0") -> OpenApiDocumen
             params.append({"name": "token", "in": "query", "schema": {"type": "string"}})
         if params:
             operation["parameters"] = params
-        if route.access is not Access.PUBLIC:
-            operation["security"] = [{"bearer": []}]
+        security = _SECURITY.get(route.access)
+        if security is not None:
+            operation["security"] = security
         if route.request is not None:
             operation["requestBody"] = {
                 "required": True,
@@ -71,7 +81,12 @@ def build_openapi(routes: list[Route], version: str = "0.1.0") -> OpenApiDocumen
                     "type": "http",
                     "scheme": "bearer",
                     "description": "Firebase ID token or the gateway's own HS256 JWT",
-                }
+                },
+                "metricsToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "CRYPTOPILOT_METRICS_TOKEN (Prometheus' scrape credential)",
+                },
             },
         },
     }

@@ -23,6 +23,10 @@ class Access(StrEnum):
     PUBLIC = "public"
     USER = "user"
     ADMIN = "admin"
+    # `/metrics`: `Bearer <CRYPTOPILOT_METRICS_TOKEN>` when that token is set, anyone otherwise.
+    SCRAPE = "scrape"
+    # Prometheus' service discovery: the metrics token, or an admin's token.
+    MONITORING = "monitoring"
 
 
 @dataclass(frozen=True)

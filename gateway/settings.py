@@ -129,6 +129,13 @@ class Settings(EnvSettings):
         SecretStr(""),
         description="Bearer token of the pools' control APIs, also required of pool announcements",
     )
+    metrics_token: SecretStr = Field(
+        SecretStr(""),
+        description=(
+            "Bearer token Prometheus presents on /metrics and the pool discovery "
+            "(/api/internal/prometheus/pools); empty = /metrics open, discovery admin-only"
+        ),
+    )
     pool_health_interval: float = Field(
         5.0, description="Seconds between health checks of every pool; 0 = off"
     )

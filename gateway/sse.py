@@ -78,6 +78,10 @@ class StreamHub:
         feed = self._feeds.get(user_id)
         return 0 if feed is None else len(feed.queues)
 
+    def open_streams(self) -> int:
+        """How many streams are open, all users together (`cryptopilot_sse_clients`)."""
+        return sum(len(feed.queues) for feed in self._feeds.values())
+
     def events(self, user_id: str) -> AsyncGenerator[Event, None]:
         """The events of one stream: `connected`, then data batches and pings until closed.
 

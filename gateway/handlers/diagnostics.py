@@ -1,4 +1,4 @@
-"""D*: diagnostic routes of the `/auth-debug` page, health, readiness, metrics and OpenAPI."""
+"""D*: diagnostic routes of the `/auth-debug` page, health, readiness and OpenAPI."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from aiohttp import web
 from gateway.errors import ApiError, Unavailable
 from gateway.handlers.common import principal, reply, services
 from gateway.handlers.views import user_summary
-from gateway.keys import DB, METRICS
+from gateway.keys import DB
 from gateway.middleware.auth import token_from
 from gateway.models.common import HealthBody
 from gateway.models.diagnostics import DebugAuthResponse, DebugNoAuthResponse, UserProfileResponse
@@ -28,10 +28,6 @@ async def ready(request: web.Request) -> web.Response:
         raise Unavailable("Database schema is not up to date", "SCHEMA_OUTDATED")
     payload: HealthBody = {"status": "ready", "database": "ok"}
     return reply(payload)
-
-
-async def metrics(request: web.Request) -> web.Response:
-    return web.Response(body=request.app[METRICS].render(), content_type="text/plain")
 
 
 async def openapi(request: web.Request) -> web.Response:
@@ -76,8 +72,6 @@ ROUTES = [
     Route("GET", "/api/ready", ready, Access.PUBLIC,
           "Readiness: database reachable and migrated (503 otherwise)", HealthBody,
           rate_group=None, tag="ops"),
-    Route("GET", "/metrics", metrics, Access.PUBLIC, "Prometheus metrics", None,
-          rate_group=None, content_type="text/plain", tag="ops"),
     Route("GET", "/api/openapi.json", openapi, Access.PUBLIC, "This OpenAPI document",
           OpenApiDocument, rate_group=None, tag="ops"),
     Route("GET", "/api/users/debug-no-auth", debug_no_auth, Access.PUBLIC,

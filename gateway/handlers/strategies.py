@@ -121,6 +121,7 @@ async def _read(socket: web.WebSocketResponse) -> None:
 
 
 _BOT = "/api/freqtrade/bots/{instanceId}/strategy"
+SOCKET_PATH = "/ws/strategies"
 ROUTES = [
     Route("GET", "/api/freqtrade/strategies", list_strategies, Access.USER,
           "S1: the published strategies", response=StrategiesResponse, tag="strategies"),
@@ -132,7 +133,7 @@ ROUTES = [
     Route("PUT", _BOT, switch_strategy, Access.USER,
           "S4: run a published strategy's current version on one of your bots",
           request=SwitchRequest, response=SwitchResponse, tag="strategies"),
-    Route("GET", "/ws/strategies", strategy_socket, Access.USER,
+    Route("GET", SOCKET_PATH, strategy_socket, Access.USER,
           "WebSocket: `strategies:list` on connect, `strategies:changed` on every change",
           response=StrategySocketMessages, rate_group=None, query_token=True, tag="strategies"),
 ]  # fmt: skip

@@ -1,12 +1,14 @@
-"""Authentication and role checks for routes the route table marks `user` or `admin`."""
+"""Authentication and role checks for routes the route table marks other than `public`."""
 
 from __future__ import annotations
+
+import hmac
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from gateway.errors import Forbidden
-from gateway.keys import PRINCIPAL, SERVICES
+from gateway.errors import Forbidden, NotAuthenticated, NotFound
+from gateway.keys import METRICS, PRINCIPAL, SERVICES, SETTINGS
 from gateway.routing import Access, route_of
 from observability.logs import user_id_var
 
@@ -27,14 +29,36 @@ def token_from(request: web.Request, allow_query: bool) -> str:
     return ""
 
 
+def is_metrics_token(request: web.Request, presented: str) -> bool:
+    """True when `presented` is the configured metrics token (never when none is set)."""
+    expected = request.app[SETTINGS].metrics_token.get_secret_value()
+    if not expected or not presented:
+        return False
+    return hmac.compare_digest(presented.encode(), expected.encode())
+
+
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     route = route_of(request)
     if route is None or route.access is Access.PUBLIC:
         return await handler(request)
-    authenticator = request.app[SERVICES].authenticator
-    principal = await authenticator.authenticate(token_from(request, route.query_token))
-    if route.access is Access.ADMIN and not principal.is_admin:
+    token = token_from(request, route.query_token)
+    if route.access is Access.SCRAPE:
+        if request.app[SETTINGS].metrics_token.get_secret_value() and not is_metrics_token(
+            request, token
+        ):
+            code = "INVALID_TOKEN" if token else "NO_TOKEN"
+            raise NotAuthenticated("The metrics token is required", code)
+        return await handler(request)
+    if route.access is Access.MONITORING and is_metrics_token(request, token):
+        return await handler(request)
+    try:
+        principal = await request.app[SERVICES].authenticator.authenticate(token)
+    except NotFound:
+        # A well-signed token of a user who is gone (the 404 is the contract's answer).
+        request.app[METRICS].auth_failures.labels("invalid").inc()
+        raise
+    if route.access in (Access.ADMIN, Access.MONITORING) and not principal.is_admin:
         raise Forbidden("Admin role required", "ADMIN_REQUIRED")
     request[PRINCIPAL] = principal
     user_id_var.set(principal.user_id)

@@ -9,6 +9,7 @@ from aiohttp.typedefs import Handler
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from gateway.errors import ApiError, Unavailable
+from gateway.keys import METRICS
 from gateway.routing import route_of
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except ApiError as exc:
         if exc.status >= 500:
             logger.warning("%s %s -> %s %s", request.method, request.path, exc.status, exc.code)
+        request.app[METRICS].refused(exc)  # auth failures and 429s, counted in one place
         return error_response(exc, request)
     except web.HTTPException as exc:
         if exc.status < 400:

@@ -28,6 +28,7 @@ async def ratelimit_middleware(request: web.Request, handler: Handler) -> web.St
         raise RateLimited(
             "Too many requests, please try again later",
             decision.reset,
+            limit=route.rate_group,
             headers=decision.headers(),
         )
     response = await handler(request)

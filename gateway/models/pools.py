@@ -141,3 +141,14 @@ class AnnounceResponse(TypedDict):
 
     success: bool
     pool: AnnouncedPool
+
+
+# Prometheus `http_sd_configs` target group (keys with `__` are Prometheus' meta labels).
+ScrapeLabels = TypedDict("ScrapeLabels", {"pool": str, "__scheme__": str, "__metrics_path__": str})
+
+
+class ScrapeTargetGroup(TypedDict):
+    """One pool as Prometheus' HTTP service discovery wants it."""
+
+    targets: list[str]
+    labels: ScrapeLabels

@@ -24,8 +24,10 @@ from gateway.services.dashboard.snapshots import SnapshotStore
 from gateway.services.money.funding import FundingService
 from gateway.services.money.money import to_cents
 from gateway.services.money.wallet import WalletService
+from gateway.services.platform_state import PlatformState
 from gateway.services.pools.directory import PoolDirectory
 from gateway.services.pools.reconciler import Reconciler
+from gateway.services.recorder import UNRECORDED, Recorder
 from gateway.services.risk.emergency import EmergencyWatch
 from gateway.services.risk.marketdata import PriceHistory
 from gateway.services.risk.monitor import TradeMonitor
@@ -74,6 +76,7 @@ class Services:
     stream: StreamHub
     prices: PriceHistory | None
     strategies: StrategyService
+    platform: PlatformState
 
     async def close(self) -> None:
         """Release what holds sockets: SSE hub, pool clients, bot API and market sessions."""
@@ -99,7 +102,12 @@ def build_mailer(settings: Settings) -> Mailer:
 
 
 def build_services(
-    settings: Settings, db: Database, firebase: IdTokenVerifier, clock: Clock = utcnow
+    settings: Settings,
+    db: Database,
+    firebase: IdTokenVerifier,
+    clock: Clock = utcnow,
+    *,
+    recorder: Recorder = UNRECORDED,
 ) -> Services:
     users = UserStore(db, clock, recent_ttl=settings.recent_read_ttl)
     sessions = SessionStore(
@@ -139,7 +147,7 @@ def build_services(
         app_url=settings.app_url,
         clock=clock,
     )
-    trading = build_trading(settings, db, clock)
+    trading = build_trading(settings, db, clock, recorder)
     return Services(
         users=users,
         sessions=sessions,
@@ -150,11 +158,14 @@ def build_services(
         authenticator=authenticator,
         auth=auth,
         account=account,
+        platform=PlatformState(db, clock),
         **trading,
     )
 
 
-def build_trading(settings: Settings, db: Database, clock: Clock) -> dict[str, Any]:
+def build_trading(
+    settings: Settings, db: Database, clock: Clock, recorder: Recorder = UNRECORDED
+) -> dict[str, Any]:
     """The wallet, bots, pools, portfolio and streaming services."""
     wallet = WalletService(
         db,
@@ -188,7 +199,9 @@ def build_trading(settings: Settings, db: Database, clock: Clock) -> dict[str, A
         clock=clock,
         max_bots_per_user=settings.max_bots_per_user,
     )
-    reconciler = Reconciler(db, clock, pools=pools, bots=bot_store, spec_for=bots.spec_for)
+    reconciler = Reconciler(
+        db, clock, pools=pools, bots=bot_store, spec_for=bots.spec_for, recorder=recorder
+    )
     portfolio = PortfolioService(
         bots=bot_store,
         api=bot_api,
@@ -229,6 +242,7 @@ def build_trading(settings: Settings, db: Database, clock: Clock) -> dict[str, A
             interval=settings.trade_monitor_interval,
             timeout=settings.bot_timeout,
             concurrency=settings.bot_concurrency,
+            recorder=recorder,
             emergency=EmergencyWatch(
                 snapshots=snapshots, prices=prices, snapshot_interval=settings.snapshot_interval
             ),

@@ -51,6 +51,7 @@ class LoginThrottle:
                     "Too many failed login attempts. Please try again later.",
                     retry_after,
                     "LOGIN_THROTTLED",
+                    limit=f"login_{scope}",
                 )
 
     async def failed(self, email: str, ip: str, reason: str, user_id: str | None = None) -> None:

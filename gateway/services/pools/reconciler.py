@@ -24,6 +24,7 @@ from gateway.errors import ApiError, Conflict, NotFound, PoolUnreachable
 from gateway.services.common import Clock, new_id
 from gateway.services.pools.control import PoolControl, failure_text
 from gateway.services.pools.directory import PoolDirectory, PoolRecord
+from gateway.services.recorder import UNRECORDED, Recorder
 from gateway.services.trading.botstore import BotRecord, BotStore
 from migrations.schema import reconcile_actions
 
@@ -123,6 +124,7 @@ class Reconciler:
         bots: BotStore,
         spec_for: SpecBuilder,
         list_timeout: float = LIST_TIMEOUT_S,
+        recorder: Recorder = UNRECORDED,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -130,6 +132,7 @@ class Reconciler:
         self.bots = bots
         self.spec_for = spec_for
         self.list_timeout = list_timeout
+        self.recorder = recorder
         self._lock = asyncio.Lock()
         # Problems already recorded, so a lasting one is one row, not one per pass.
         self._open_problems: set[tuple[str, str]] = set()
@@ -481,3 +484,4 @@ class Reconciler:
                     detail=detail[:1000],
                 )
             )
+        self.recorder.reconciler_action(action)

@@ -26,6 +26,7 @@ from typing import Any
 
 from gateway.errors import ApiError
 from gateway.services.common import Clock
+from gateway.services.recorder import UNRECORDED, Recorder
 from gateway.services.risk.emergency import PAUSE_REASON as EMERGENCY_REASON
 from gateway.services.risk.emergency import Emergency, EmergencyWatch
 from gateway.services.risk.settings import BotRisk, RiskSettingsService
@@ -35,6 +36,8 @@ from gateway.services.trading.botstore import BotRecord, BotStore
 logger = logging.getLogger(__name__)
 
 PAUSE_REASON = "daily loss"
+# The `reason` label of `cryptopilot_trade_monitor_pauses_total` (recorder.PAUSE_REASONS).
+_METRIC_REASON = {PAUSE_REASON: "daily_loss", EMERGENCY_REASON: "emergency_stop"}
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ class TradeMonitor:
         timeout: float,
         concurrency: int,
         emergency: EmergencyWatch | None = None,
+        recorder: Recorder = UNRECORDED,
     ) -> None:
         self.bots = bots
         self.risk = risk
@@ -93,6 +97,7 @@ class TradeMonitor:
         self.timeout = timeout
         self.concurrency = max(1, concurrency)
         self.emergency = emergency
+        self.recorder = recorder
         self.last_pass: datetime | None = None
 
     @property
@@ -159,9 +164,12 @@ class TradeMonitor:
             emergency,
             until.isoformat() if until else "resumed",
         )
-        return await self._hold(
+        held = await self._hold(
             record, EMERGENCY_REASON, until, close=bool(actions["closeAllPositions"])
         )
+        if held:
+            self.recorder.trade_monitor_emergency_stop()
+        return held
 
     async def _check(self, record: BotRecord, risk: BotRisk, now: datetime) -> str | None:
         protection = risk.features["dailyLossProtection"]
@@ -201,6 +209,7 @@ class TradeMonitor:
         except ApiError as exc:
             logger.warning("bot %s: %s pause not applied yet: %s", record.id, reason, exc)
             return False
+        self.recorder.trade_monitor_pause(_METRIC_REASON[reason])
         if close:
             assert record.endpoint is not None  # noqa: S101 - check_all keeps placed bots only
             try:

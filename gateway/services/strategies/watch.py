@@ -62,6 +62,10 @@ class StrategyWatch:
         catalogue = await self.store.catalogue()
         return queue, {"type": "strategies:list", "strategies": listing(catalogue)}
 
+    def clients(self) -> int:
+        """How many clients are connected (`cryptopilot_websocket_clients`)."""
+        return len(self._queues)
+
     def unsubscribe(self, queue: asyncio.Queue[Message | None]) -> None:
         self._queues.discard(queue)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from gateway.metrics import GatewayMetrics, Scrape
 from gateway.services.common import utcnow
 from gateway.services.dashboard.portfolio import BotHoldings, Portfolio
 from gateway.services.dashboard.snapshots import SnapshotStore
@@ -15,11 +16,17 @@ from gateway.services.risk.emergency import EmergencyWatch
 from gateway.services.risk.marketdata import PriceHistory
 from gateway.services.risk.monitor import DailyLoss, TradeMonitor, daily_loss, next_midnight
 from tests.fixtures.pools import running_pool
+from tests.gateway.scrape import Exposition, parse
 from tests.gateway.services.riskworld import STRATEGY, World, make_world, show_config
 from tests.helpers import async_wait_until
 from tests.runtime.botapi import bot_get, bot_post
 
 TODAY = "2026-11-26"
+
+
+def exported(metrics: GatewayMetrics) -> Exposition:
+    """What the gateway's /metrics would show of the monitor's counters."""
+    return parse(metrics.render(Scrape(sse_clients=0)).decode())
 
 
 def test_daily_loss_adds_open_trades_to_the_days_closed_ones() -> None:
@@ -72,8 +79,9 @@ async def test_a_real_bot_over_its_daily_loss_is_paused_and_closed(
     world = await make_world(
         f"sqlite+aiosqlite:///{tmp_path / 'gateway.sqlite3'}", tmp_path / "repo"
     )
+    metrics = GatewayMetrics()
     monitor = TradeMonitor(bots=world.store, risk=world.risk, api=world.api, clock=utcnow,
-                           interval=60, timeout=10, concurrency=4)  # fmt: skip
+                           interval=60, timeout=10, concurrency=4, recorder=metrics)  # fmt: skip
     try:
         with running_pool(tmp_path / "pool", sandbox_url, pool_id="p1", capacity=2) as running:
             client = await world.pools.open("p1", running.url)
@@ -109,6 +117,11 @@ async def test_a_real_bot_over_its_daily_loss_is_paused_and_closed(
             await bot_post(view, "forceenter", {"pair": "ETH/USDT"})  # one trade left open
 
             assert await monitor.check_all() == ["loser"]
+            counted = exported(metrics)
+            pauses = "cryptopilot_trade_monitor_pauses_total"
+            assert counted.value(pauses, reason="daily_loss") == 1
+            assert counted.value(pauses, reason="emergency_stop") == 0
+            assert counted.value("cryptopilot_trade_monitor_emergency_stops_total") == 0
             config = await show_config(world, "loser")
             assert config["state"] == "paused"
             row = await world.row("loser")
@@ -139,8 +152,10 @@ async def test_a_real_bot_is_stopped_by_a_portfolio_drop_once(
     snapshots = SnapshotStore(world.db, utcnow)
     prices = PriceHistory(sandbox_url)
     watch = EmergencyWatch(snapshots=snapshots, prices=prices, snapshot_interval=30)
+    metrics = GatewayMetrics()
     monitor = TradeMonitor(bots=world.store, risk=world.risk, api=world.api, clock=utcnow,
-                           interval=60, timeout=10, concurrency=4, emergency=watch)  # fmt: skip
+                           interval=60, timeout=10, concurrency=4, emergency=watch,
+                           recorder=metrics)  # fmt: skip
     try:
         with running_pool(tmp_path / "pool", sandbox_url, pool_id="p1", capacity=2) as running:
             client = await world.pools.open("p1", running.url)
@@ -176,6 +191,11 @@ async def test_a_real_bot_is_stopped_by_a_portfolio_drop_once(
                 holdings = [BotHoldings("crash", [], 100_000 + pnl, 100_000, 0)]
                 await snapshots.record(Portfolio(world.alice, utcnow(), holdings))
             assert await monitor.check_all() == ["crash"]
+            counted = exported(metrics)
+            assert counted.value("cryptopilot_trade_monitor_emergency_stops_total") == 1
+            pauses = "cryptopilot_trade_monitor_pauses_total"
+            assert counted.value(pauses, reason="emergency_stop") == 1
+            assert counted.value(pauses, reason="daily_loss") == 0
             config = await show_config(world, "crash")
             assert config["state"] == "paused"
             row = await world.row("crash")
@@ -191,6 +211,7 @@ async def test_a_real_bot_is_stopped_by_a_portfolio_drop_once(
             await world.risk.resume(world.alice, "crash")
             assert (await show_config(world, "crash"))["state"] == "running"
             assert await monitor.check_all() == []  # the drop came before the resume
+            assert exported(metrics).value("cryptopilot_trade_monitor_emergency_stops_total") == 1
     finally:
         await prices.close()
         await world.pools.close()
