@@ -21,11 +21,13 @@ import threading
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from posthog import Posthog
 from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from posthog import Posthog
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +104,9 @@ class Analytics:
         self._client: Posthog | None = None
         if not api_key:
             return
+        # Imported here: settings import this module in every process, bots included.
+        from posthog import Posthog
+
         self._client = Posthog(
             api_key,
             host=host or DEFAULT_HOST,

@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from envsettings import EnvSettings, SettingsError, http_url
+from observability.analytics import DEFAULT_HOST as DEFAULT_POSTHOG_HOST
 
 ENV_PREFIX = "CRYPTOPILOT_POOL_"
 DEFAULT_POOL_ID = "pool-1"
@@ -97,6 +98,13 @@ class PoolSettings(EnvSettings):
         SecretStr(""), description="Auth token of the Turso backup database."
     )
     turso_interval: float = Field(30.0, description="Seconds between two backup passes of a bot.")
+    posthog_key: SecretStr = Field(
+        SecretStr(""),
+        description="PostHog project API key for the bots' crash and stall events; empty = off.",
+    )
+    posthog_host: str = Field(
+        DEFAULT_POSTHOG_HOST, description="PostHog ingestion host the events are sent to."
+    )
     log_level: str = Field("INFO", description="Log level of the supervisor.")
     json_logs: bool = Field(False, description="Log JSON lines instead of text.")
 
@@ -114,7 +122,7 @@ class PoolSettings(EnvSettings):
             raise ValueError("is not a ccxt exchange id (like binance or kraken)")
         return value
 
-    @field_validator("gateway_url", "public_url", "exchange_url")
+    @field_validator("gateway_url", "public_url", "exchange_url", "posthog_host")
     @classmethod
     def _http(cls, value: str) -> str:
         return http_url(value)

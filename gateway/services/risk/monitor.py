@@ -31,6 +31,7 @@ from gateway.services.risk.emergency import Emergency, EmergencyWatch
 from gateway.services.risk.settings import BotRisk, RiskSettingsService
 from gateway.services.trading.botapi import BotApiClient
 from gateway.services.trading.botstore import BotRecord, BotStore
+from observability.analytics import Analytics
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,9 @@ class TradeMonitor:
         timeout: float,
         concurrency: int,
         emergency: EmergencyWatch | None = None,
+        analytics: Analytics | None = None,
     ) -> None:
+        self.analytics = analytics if analytics is not None else Analytics.off()
         self.bots = bots
         self.risk = risk
         self.api = api
@@ -159,9 +162,24 @@ class TradeMonitor:
             emergency,
             until.isoformat() if until else "resumed",
         )
-        return await self._hold(
+        held = await self._hold(
             record, EMERGENCY_REASON, until, close=bool(actions["closeAllPositions"])
         )
+        if held:
+            self.analytics.capture(
+                "emergency_stop",
+                record.user_id,
+                {
+                    "bot_id": record.id,
+                    "pool_id": record.pool_id,
+                    "trigger": emergency.trigger,
+                    "drop_percent": round(emergency.drop, 2),
+                    "limit_percent": emergency.limit,
+                    "pause_hours": hours,
+                    "close_positions": bool(actions["closeAllPositions"]),
+                },
+            )
+        return held
 
     async def _check(self, record: BotRecord, risk: BotRisk, now: datetime) -> str | None:
         protection = risk.features["dailyLossProtection"]
