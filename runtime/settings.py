@@ -100,7 +100,10 @@ class PoolSettings(EnvSettings):
     turso_interval: float = Field(30.0, description="Seconds between two backup passes of a bot.")
     posthog_key: SecretStr = Field(
         SecretStr(""),
-        description="PostHog project API key for the bots' crash and stall events; empty = off.",
+        description=(
+            "PostHog project key for the bots' events (crashes, stalls, closed trades); "
+            "empty = off."
+        ),
     )
     posthog_host: str = Field(
         DEFAULT_POSTHOG_HOST, description="PostHog ingestion host the events are sent to."
