@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 
@@ -29,7 +30,7 @@ from gateway.handlers import (
     trades,
     wallet,
 )
-from gateway.keys import DB, FIREBASE, METRICS, RATE_LIMITER, SERVICES, SETTINGS
+from gateway.keys import ANALYTICS, DB, FIREBASE, METRICS, RATE_LIMITER, SERVICES, SETTINGS
 from gateway.metrics import GatewayMetrics
 from gateway.middleware.auth import auth_middleware
 from gateway.middleware.cors import add_cors_headers, cors_middleware
@@ -42,6 +43,7 @@ from gateway.routing import all_routes, register
 from gateway.services.common import Clock, utcnow
 from gateway.services.container import build_services
 from gateway.settings import Settings
+from observability.analytics import Analytics, DroppedEventsCollector
 from runtime.botconfig import strategies_dir
 
 logger = logging.getLogger(__name__)
@@ -94,6 +96,7 @@ def create_app(
     app.on_response_prepare.append(add_cors_headers)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_firebase)
+    app.cleanup_ctx.append(_analytics)  # before the services: closed after them
     app.cleanup_ctx.append(_services(clock))
     app.cleanup_ctx.append(background_loops)
     app.on_shutdown.append(close_streams)
@@ -137,10 +140,22 @@ async def _firebase(app: web.Application) -> AsyncIterator[None]:
     await verifier.close()
 
 
+async def _analytics(app: web.Application) -> AsyncIterator[None]:
+    """PostHog product events (off without a key); their losses are a metric."""
+    settings = app[SETTINGS]
+    analytics = Analytics(
+        settings.posthog_key.get_secret_value(), settings.posthog_host, service="gateway"
+    )
+    app[ANALYTICS] = analytics
+    app[METRICS].registry.register(DroppedEventsCollector(analytics))
+    yield
+    await asyncio.to_thread(analytics.close)  # at most 2 s, whatever PostHog does
+
+
 def _services(clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
     async def services_ctx(app: web.Application) -> AsyncIterator[None]:
         services = build_services(
-            app[SETTINGS], app[DB], app[FIREBASE], clock, recorder=app[METRICS]
+            app[SETTINGS], app[DB], app[FIREBASE], clock, app[ANALYTICS], recorder=app[METRICS]
         )
         app[SERVICES] = services
         await services.strategies.start(strategies_dir())

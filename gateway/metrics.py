@@ -124,11 +124,6 @@ class GatewayMetrics:
             ("pool",),
             registry=r,
         )
-        self.analytics_dropped = Counter(
-            "cryptopilot_analytics_events_dropped_total",
-            "Product analytics events dropped (queue full or delivery failed)",
-            registry=r,
-        )
         # Known label values start at 0, so rate() and increase() see the first event.
         for values, counter in (
             (AUTH_FAILURE_REASONS, self.auth_failures),
@@ -163,9 +158,6 @@ class GatewayMetrics:
 
     def trade_monitor_emergency_stop(self) -> None:
         self.emergency_stops.inc()
-
-    def analytics_event_dropped(self) -> None:
-        self.analytics_dropped.inc()
 
     # -- exposition -------------------------------------------------------------------------------
 

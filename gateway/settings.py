@@ -8,6 +8,7 @@ from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_v
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from envsettings import EnvSettings, SettingsError, http_url, split_words
+from observability.analytics import DEFAULT_HOST as DEFAULT_POSTHOG_HOST
 
 ENV_PREFIX = "CRYPTOPILOT_"
 DEFAULT_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"  # noqa: S105 - refused in production
@@ -206,6 +207,13 @@ class Settings(EnvSettings):
             "every request"
         ),
     )
+    posthog_key: SecretStr = Field(
+        SecretStr(""),
+        description="PostHog project API key for server-side product events; empty = off",
+    )
+    posthog_host: str = Field(
+        DEFAULT_POSTHOG_HOST, description="PostHog ingestion host the product events are sent to"
+    )
     stream_interval: float = Field(
         5.0, description="Seconds between SSE portfolio/positions pushes"
     )
@@ -238,7 +246,7 @@ class Settings(EnvSettings):
         parse_rate(value)
         return value
 
-    @field_validator("market_url")
+    @field_validator("market_url", "posthog_host")
     @classmethod
     def _market_url(cls, value: str) -> str:
         return http_url(value)

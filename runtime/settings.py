@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from envsettings import EnvSettings, SettingsError, http_url
+from observability.analytics import DEFAULT_HOST as DEFAULT_POSTHOG_HOST
 
 ENV_PREFIX = "CRYPTOPILOT_POOL_"
 DEFAULT_POOL_ID = "pool-1"
@@ -118,6 +119,16 @@ class PoolSettings(EnvSettings):
             "Memory limit of the pool reported to Prometheus when its cgroup sets none (0 = unset)."
         ),
     )
+    posthog_key: SecretStr = Field(
+        SecretStr(""),
+        description=(
+            "PostHog project key for the bots' events (crashes, stalls, closed trades); "
+            "empty = off."
+        ),
+    )
+    posthog_host: str = Field(
+        DEFAULT_POSTHOG_HOST, description="PostHog ingestion host the events are sent to."
+    )
     log_level: str = Field("INFO", description="Log level of the supervisor.")
     json_logs: bool = Field(False, description="Log JSON lines instead of text.")
 
@@ -135,7 +146,7 @@ class PoolSettings(EnvSettings):
             raise ValueError("is not a ccxt exchange id (like binance or kraken)")
         return value
 
-    @field_validator("gateway_url", "public_url", "exchange_url")
+    @field_validator("gateway_url", "public_url", "exchange_url", "posthog_host")
     @classmethod
     def _http(cls, value: str) -> str:
         return http_url(value)

@@ -45,6 +45,7 @@ from gateway.services.trading.botstore import BotStore
 from gateway.services.trading.trades import TradeHistory
 from gateway.settings import Settings
 from gateway.sse import StreamHub
+from observability.analytics import Analytics
 from runtime.strategycheck import Limits
 
 
@@ -106,10 +107,11 @@ def build_services(
     db: Database,
     firebase: IdTokenVerifier,
     clock: Clock = utcnow,
+    analytics: Analytics | None = None,
     *,
     recorder: Recorder = UNRECORDED,
 ) -> Services:
-    users = UserStore(db, clock, recent_ttl=settings.recent_read_ttl)
+    users = UserStore(db, clock, recent_ttl=settings.recent_read_ttl, analytics=analytics)
     sessions = SessionStore(
         db,
         ttl_seconds=settings.refresh_token_ttl_seconds,
@@ -147,7 +149,7 @@ def build_services(
         app_url=settings.app_url,
         clock=clock,
     )
-    trading = build_trading(settings, db, clock, recorder)
+    trading = build_trading(settings, db, clock, analytics, recorder)
     return Services(
         users=users,
         sessions=sessions,
@@ -164,14 +166,20 @@ def build_services(
 
 
 def build_trading(
-    settings: Settings, db: Database, clock: Clock, recorder: Recorder = UNRECORDED
+    settings: Settings,
+    db: Database,
+    clock: Clock,
+    analytics: Analytics | None = None,
+    recorder: Recorder = UNRECORDED,
 ) -> dict[str, Any]:
-    """The wallet, bots, pools, portfolio and streaming services."""
+    """The wallet, bots, pools, portfolio and streaming services (product events to
+    `analytics`; none without it, as in the command-line tools)."""
     wallet = WalletService(
         db,
         clock,
         starting_balance_cents=to_cents(settings.starting_balance),
         max_wallet_cents=to_cents(settings.max_wallet_size),
+        analytics=analytics,
     )
     bot_store = BotStore(db, clock, recent_ttl=settings.recent_read_ttl)
     bot_api = BotApiClient(
@@ -184,7 +192,7 @@ def build_trading(
         timeout=settings.pool_timeout,
         configured=settings.pool_entries(),
     )
-    strategies = build_strategies(settings, db, clock, bot_store, pools, bot_api)
+    strategies = build_strategies(settings, db, clock, bot_store, pools, bot_api, analytics)
     risk = RiskSettingsService(
         db, clock, bots=bot_store, pools=pools, api=bot_api, catalogue=strategies.catalogue
     )
@@ -198,6 +206,7 @@ def build_trading(
         risk=risk,
         clock=clock,
         max_bots_per_user=settings.max_bots_per_user,
+        analytics=analytics,
     )
     reconciler = Reconciler(
         db, clock, pools=pools, bots=bot_store, spec_for=bots.spec_for, recorder=recorder
@@ -246,6 +255,7 @@ def build_trading(
             emergency=EmergencyWatch(
                 snapshots=snapshots, prices=prices, snapshot_interval=settings.snapshot_interval
             ),
+            analytics=analytics,
         ),
         "portfolio": portfolio,
         "snapshots": snapshots,
@@ -263,6 +273,7 @@ def build_strategies(
     bot_store: BotStore,
     pools: PoolDirectory,
     bot_api: BotApiClient,
+    analytics: Analytics | None = None,
 ) -> StrategyService:
     """The strategy store on its repository, validated against the sandbox market."""
     limits = Limits(
@@ -283,6 +294,7 @@ def build_strategies(
             pools=pools,
             api=bot_api,
             deadline=settings.strategy_deploy_deadline,
+            analytics=analytics,
         ),
         watch=StrategyWatch(store),
         bots=bot_store,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from runtime.analytics import PoolAnalytics
 from runtime.backup.replicator import Replicator
 from runtime.pool import Pool
 from runtime.process import ForkserverLauncher, Launcher
@@ -27,9 +28,10 @@ from runtime.rpc.commands import (
     sync_now,
     update_bot,
 )
-from runtime.rpc.keys import POOL, SETTINGS
+from runtime.rpc.keys import ANALYTICS, POOL, SETTINGS
 from runtime.settings import PoolSettings
 from runtime.spec import MAX_STRATEGY_TREE_BYTES
+from runtime.sync.reader import Row
 from runtime.sync.worker import SyncWorker
 
 logger = logging.getLogger(__name__)
@@ -74,11 +76,24 @@ def _sync_worker(app: web.Application, settings: PoolSettings) -> SyncWorker:
             return []
         return [(bot.record.spec.bot_id, bot.paths.database) for bot in pool.bots()]
 
+    def closed(bot_id: str, trades: list[Row]) -> None:
+        # The sync is the one place that sees each close once (the cursor it commits).
+        pool, analytics = app.get(POOL), app.get(ANALYTICS)
+        if pool is None or analytics is None:
+            return
+        owner = next(
+            (b.record.spec.owner for b in pool.bots() if b.record.spec.bot_id == bot_id), None
+        )
+        if owner is not None:
+            for trade in trades:
+                analytics.trade_closed(owner, bot_id, trade)
+
     worker = SyncWorker(
         settings.sync_database_url.get_secret_value(),
         settings.pool_id,
         bot_files,
         settings.sync_interval,
+        on_closed=closed,
     )
 
     async def close(_: web.Application) -> None:
@@ -121,10 +136,13 @@ def _pool_context(launcher: Launcher | None):  # type: ignore[no-untyped-def]
             # Blocks ~2-3 s while the forkserver imports FreqTrade: keep the loop free.
             await asyncio.to_thread(forkserver.warm_up)
             real = forkserver
-        pool = Pool(settings, real)
+        analytics = PoolAnalytics.from_settings(settings)
+        app[ANALYTICS] = analytics
+        pool = Pool(settings, real, events=analytics)
         await pool.open()
         app[POOL] = pool
         yield
         await pool.close()
+        await asyncio.to_thread(analytics.close)  # at most 2 s, whatever PostHog does
 
     return context

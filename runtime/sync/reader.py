@@ -182,6 +182,24 @@ def read_bot(path: Path, cursor: Cursor, timeout: float = 2.0) -> Batch:
     return batch
 
 
+def closed_trades(batch: Batch, cursor: Cursor) -> list[Row]:
+    """The trades `batch` shows closed for the first time since the pass `cursor` records.
+
+    A trade closes once: it was open at the last committed pass (`open_trade_ids`, rebuilt
+    from the target after a pool restart) or is new to the target and already closed. The
+    closed rows a pass re-reads within the recheck margin are neither. A bot's first, full
+    read carries its history (an adopted bot's years of trades): none of it is reported.
+    """
+    if cursor.full:
+        return []
+    return [
+        row
+        for row in batch.trades
+        if not row["is_open"]
+        and (row["id"] in cursor.open_trade_ids or row["id"] not in cursor.trade_ids)
+    ]
+
+
 def _newest(batch: Batch, previous: datetime | None) -> datetime | None:
     stamps = [previous] if previous is not None else []
     for rows, names in (

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from runtime.sync.reader import Cursor, ReadError, read_bot
+from runtime.sync.reader import Cursor, ReadError, Row, closed_trades, read_bot
 from runtime.sync.writer import load_cursor, write_batch, write_error
 
 logger = logging.getLogger(__name__)
@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 BACKOFF_BASE = 1.0
 BACKOFF_MAX = 60.0
 BotFiles = Callable[[], list[tuple[str, Path]]]  # (bot_id, database path) of the pool's bots
+# Told, after the commit that stored them, the trades of a bot seen closed for the first time.
+OnClosed = Callable[[str, list[Row]], None]
 
 
 def utcnow() -> datetime:
@@ -95,7 +97,9 @@ class SyncWorker:
         read_timeout: float = 2.0,
         connect_timeout: float = 5.0,
         clock: Callable[[], datetime] = utcnow,
+        on_closed: OnClosed | None = None,
     ) -> None:
+        self.on_closed = on_closed
         self.database_url = database_url
         self.pool_id = pool_id
         self.bots = bots
@@ -187,6 +191,7 @@ class SyncWorker:
         now = self.clock()
         async with engine.begin() as conn:
             new = await write_batch(conn, self.pool_id, state.bot_id, batch, state.cursor, now)
+        self._report_closed(state.bot_id, closed_trades(batch, state.cursor))
         if batch.rows and batch.newest_change is not None:
             state.lag_seconds = max(0.0, (now - batch.newest_change).total_seconds())
         state.cursor = new
@@ -202,6 +207,14 @@ class SyncWorker:
         """Age of the last successful pass (of the worker itself before the first one)."""
         since = self.last_pass_at or self.started_at
         return max(0.0, (self.clock() - since).total_seconds())
+
+    def _report_closed(self, bot_id: str, closed: list[Row]) -> None:
+        if not closed or self.on_closed is None:
+            return
+        try:
+            self.on_closed(bot_id, closed)
+        except Exception:  # a listener never stops the sync
+            logger.exception("listener of closed trades of bot %s failed", bot_id)
 
     def _bot_failed(self, state: BotSync, error: str) -> None:
         self.failures_total += 1

@@ -16,6 +16,7 @@ from gateway.errors import Conflict
 from gateway.services.common import Clock, new_id, utcnow
 from gateway.services.recent import RecentCache
 from migrations.schema import users
+from observability.analytics import Analytics
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +67,17 @@ class GoogleProfile:
 class UserStore:
     """Reads and writes `users`; e-mails are stored lower-cased."""
 
-    def __init__(self, db: Database, clock: Clock = utcnow, *, recent_ttl: float = 0.0) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock = utcnow,
+        *,
+        recent_ttl: float = 0.0,
+        analytics: Analytics | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
+        self.analytics = analytics if analytics is not None else Analytics.off()
         self._recent: RecentCache[str, User] = RecentCache(recent_ttl)
 
     async def get(self, user_id: str) -> User | None:
@@ -127,6 +136,11 @@ class UserStore:
         except IntegrityError:
             raise Conflict("User already exists", "USER_EXISTS") from None
         logger.info("created %s user %s (%s)", auth_provider, values["id"], role)
+        # Every account is created here once (registration, first Google sign-in, either
+        # path of a race), so this is where a sign-up is counted.
+        self.analytics.capture(
+            "user_signed_up", str(values["id"]), {"auth_provider": auth_provider, "role": role}
+        )
         return User(**cast(dict[str, Any], values))
 
     async def upsert_google(self, profile: GoogleProfile) -> User:

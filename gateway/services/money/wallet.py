@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from gateway.db.database import Database
 from gateway.errors import BadInput, Conflict, NotFound
 from gateway.services.common import Clock
-from gateway.services.money.money import dollars
+from gateway.services.money.money import dollars, from_cents
 from gateway.services.money.wallet_ledger import (
     SIGN,
     Allocation,
@@ -36,6 +36,7 @@ from gateway.services.money.wallet_ledger import (
     transaction_of,
 )
 from migrations.schema import wallet_allocations, wallet_transactions, wallets
+from observability.analytics import Analytics
 
 __all__ = [
     "SIGN",
@@ -93,10 +94,17 @@ class WalletService:
     """Moves paper money between a user's wallet, the outside world and their bots."""
 
     def __init__(
-        self, db: Database, clock: Clock, *, starting_balance_cents: int, max_wallet_cents: int
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        starting_balance_cents: int,
+        max_wallet_cents: int,
+        analytics: Analytics | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
+        self.analytics = analytics if analytics is not None else Analytics.off()
         self.starting_balance_cents = starting_balance_cents
         self.max_wallet_cents = max_wallet_cents
         # SQLite only: moves of one user are serialised in-process. On SQLite the gateway
@@ -214,6 +222,11 @@ class WalletService:
                 )
             move.deposited += cents
             row = await move.book("deposit", cents, description)
+        self.analytics.capture(
+            "wallet_deposit",
+            user_id,
+            {"amount": from_cents(cents), "balance": from_cents(move.balance), "currency": "USD"},
+        )
         return WalletMove(move.balance, row)
 
     async def withdraw(self, user_id: str, cents: int, description: str) -> WalletMove:

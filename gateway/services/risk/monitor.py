@@ -32,6 +32,7 @@ from gateway.services.risk.emergency import Emergency, EmergencyWatch
 from gateway.services.risk.settings import BotRisk, RiskSettingsService
 from gateway.services.trading.botapi import BotApiClient
 from gateway.services.trading.botstore import BotRecord, BotStore
+from observability.analytics import Analytics
 
 logger = logging.getLogger(__name__)
 
@@ -87,8 +88,10 @@ class TradeMonitor:
         timeout: float,
         concurrency: int,
         emergency: EmergencyWatch | None = None,
+        analytics: Analytics | None = None,
         recorder: Recorder = UNRECORDED,
     ) -> None:
+        self.analytics = analytics if analytics is not None else Analytics.off()
         self.bots = bots
         self.risk = risk
         self.api = api
@@ -169,6 +172,19 @@ class TradeMonitor:
         )
         if held:
             self.recorder.trade_monitor_emergency_stop()
+            self.analytics.capture(
+                "emergency_stop",
+                record.user_id,
+                {
+                    "bot_id": record.id,
+                    "pool_id": record.pool_id,
+                    "trigger": emergency.trigger,
+                    "drop_percent": round(emergency.drop, 2),
+                    "limit_percent": emergency.limit,
+                    "pause_hours": hours,
+                    "close_positions": bool(actions["closeAllPositions"]),
+                },
+            )
         return held
 
     async def _check(self, record: BotRecord, risk: BotRisk, now: datetime) -> str | None:

@@ -21,6 +21,7 @@ from gateway.services.strategies.defaults import StrategyDefaults
 from gateway.services.strategies.store import StrategyStore, Version
 from gateway.services.trading.botapi import BotApiClient
 from gateway.services.trading.botstore import BotRecord, BotStore
+from observability.analytics import Analytics
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,9 @@ class StrategyDeployer:
         pools: PoolDirectory,
         api: BotApiClient,
         deadline: float,
+        analytics: Analytics | None = None,
     ) -> None:
+        self.analytics = analytics if analytics is not None else Analytics.off()
         self.store = store
         self.defaults = defaults
         self.bots = bots
@@ -120,7 +123,9 @@ class StrategyDeployer:
             how = applied or "at its next start"
             logger.info("bot %s runs %s v%s (%s, %.1fs)", bot.id, *_label(target), how, seconds)
             message = f"{bot.id} runs {target.strategy} version {target.version} ({how})"
-            return Deployed(bot.id, target, previous, target, applied, seconds, False, message)
+            return self._deployed(
+                bot, Deployed(bot.id, target, previous, target, applied, seconds, False, message)
+            )
         logger.warning("bot %s did not come back on %s v%s: rolling back", bot.id, *_label(target))
         applied, _ = await self._send(
             bot, previous, await self._previous_payload(previous), restart=True
@@ -131,7 +136,28 @@ class StrategyDeployer:
             f"{bot.id} {why} on {target.strategy} version {target.version}; rolled back to "
             f"{previous.strategy} version {previous.version}"
         )
-        return Deployed(bot.id, target, previous, previous, applied, seconds, True, message)
+        return self._deployed(
+            bot, Deployed(bot.id, target, previous, previous, applied, seconds, True, message)
+        )
+
+    def _deployed(self, bot: BotRecord, outcome: Deployed) -> Deployed:
+        """Report the deploy to the bot's owner's analytics (one event per bot and deploy)."""
+        self.analytics.capture(
+            "strategy_deployed",
+            bot.user_id,
+            {
+                "bot_id": bot.id,
+                "pool_id": bot.pool_id,
+                "strategy": outcome.target.strategy,
+                "strategy_version": outcome.target.version,
+                "previous_strategy": outcome.previous.strategy,
+                "previous_version": outcome.previous.version,
+                "applied": outcome.applied,
+                "rolled_back": outcome.rolled_back,
+                "seconds": round(outcome.seconds, 3),
+            },
+        )
+        return outcome
 
     async def _previous_payload(self, previous: Running) -> dict[str, Any] | None:
         if previous.commit is None or previous.version is None:

@@ -40,6 +40,7 @@ from gateway.services.trading.market import (
     check_timeframe,
     market_pairs,
 )
+from observability.analytics import Analytics
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +101,9 @@ class BotService:
         deployer: StrategyDeployer,
         clock: Clock = utcnow,
         max_bots_per_user: int = 3,
+        analytics: Analytics | None = None,
     ) -> None:
+        self.analytics = analytics if analytics is not None else Analytics.off()
         self.store = store
         self.catalogue = catalogue
         self.deployer = deployer
@@ -213,6 +216,23 @@ class BotService:
         except BaseException as exc:
             await self._undo_provision(user_id, record, exc)
             raise
+        self.analytics.capture(
+            "bot_provisioned",
+            user_id,
+            {
+                "bot_id": placed.id,
+                "pool_id": placed.pool_id,
+                "strategy": placed.strategy,
+                "strategy_version": placed.strategy_version,
+                "exchange": placed.exchange,
+                "stake_currency": placed.stake_currency,
+                "timeframe": placed.timeframe,
+                "max_open_trades": placed.max_open_trades,
+                "pair_count": len(placed.pairs),
+                "initial_balance": from_cents(new.initial_cents),
+                "adopted": "import_database" in (extra_spec or {}),
+            },
+        )
         return Provisioned(
             bot=placed,
             previous_balance_cents=move.balance_cents + new.initial_cents,
@@ -357,6 +377,18 @@ class BotService:
         self.api.forget(bot_id)
         returned = result.returned_cents if result else 0
         logger.info("bot %s deleted, %s returned to the wallet", bot_id, dollars(returned))
+        self.analytics.capture(
+            "bot_deleted",
+            user_id,
+            {
+                "bot_id": bot_id,
+                "pool_id": record.pool_id,
+                "strategy": record.strategy,
+                "cashed_out": from_cents(returned),
+                "pnl": from_cents(result.pnl_cents if result else 0),
+                "warnings": len(warnings),
+            },
+        )
         return Deleted(
             bot_id=bot_id,
             cashed_out_cents=returned,

@@ -15,7 +15,9 @@ from gateway.services.dashboard.snapshots import SnapshotStore
 from gateway.services.risk.emergency import EmergencyWatch
 from gateway.services.risk.marketdata import PriceHistory
 from gateway.services.risk.monitor import DailyLoss, TradeMonitor, daily_loss, next_midnight
+from observability.analytics import Analytics
 from tests.fixtures.pools import running_pool
+from tests.fixtures.posthog import API_KEY, CaptureServer
 from tests.gateway.scrape import Exposition, parse
 from tests.gateway.services.riskworld import STRATEGY, World, make_world, show_config
 from tests.helpers import async_wait_until
@@ -144,7 +146,7 @@ async def test_a_real_bot_over_its_daily_loss_is_paused_and_closed(
 
 @pytest.mark.e2e
 async def test_a_real_bot_is_stopped_by_a_portfolio_drop_once(
-    tmp_path: Path, sandbox_url: str
+    tmp_path: Path, sandbox_url: str, capture_server: CaptureServer
 ) -> None:
     world = await make_world(
         f"sqlite+aiosqlite:///{tmp_path / 'gateway.sqlite3'}", tmp_path / "repo"
@@ -153,9 +155,10 @@ async def test_a_real_bot_is_stopped_by_a_portfolio_drop_once(
     prices = PriceHistory(sandbox_url)
     watch = EmergencyWatch(snapshots=snapshots, prices=prices, snapshot_interval=30)
     metrics = GatewayMetrics()
+    analytics = Analytics(API_KEY, capture_server.url)
     monitor = TradeMonitor(bots=world.store, risk=world.risk, api=world.api, clock=utcnow,
                            interval=60, timeout=10, concurrency=4, emergency=watch,
-                           recorder=metrics)  # fmt: skip
+                           analytics=analytics, recorder=metrics)  # fmt: skip
     try:
         with running_pool(tmp_path / "pool", sandbox_url, pool_id="p1", capacity=2) as running:
             client = await world.pools.open("p1", running.url)
@@ -212,7 +215,16 @@ async def test_a_real_bot_is_stopped_by_a_portfolio_drop_once(
             assert (await show_config(world, "crash"))["state"] == "running"
             assert await monitor.check_all() == []  # the drop came before the resume
             assert exported(metrics).value("cryptopilot_trade_monitor_emergency_stops_total") == 1
+        analytics.close()
+        [stop] = capture_server.events("emergency_stop")  # one event for one stop
+        assert stop["distinct_id"] == world.alice
+        assert (stop["properties"]["bot_id"], stop["properties"]["trigger"]) == (
+            "crash",
+            "portfolio",
+        )
+        assert stop["properties"]["pause_hours"] == 2.0
     finally:
+        analytics.close()
         await prices.close()
         await world.pools.close()
         await world.api.close()
