@@ -164,7 +164,7 @@ async def monitored_stack(
         await async_wait_until(provisioned, timeout=30, interval=1, what="bot provisioned")
 
         async def running() -> bool:
-            return (await stack.bot())["state"] == "running"
+            return bool((await stack.bot())["state"] == "running")
 
         await async_wait_until(running, timeout=180, interval=1, what=f"{BOT_ID} running")
         yield stack
