@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write the pool-1..pool-N services of compose.yml and their Prometheus targets.
+"""Write the pool-1..pool-N services of compose.yml.
 
 Compose cannot give each replica of one scaled service its own volume or its own ports, and a
 pool must keep both across re-creations (its bots' databases live in its volume; the gateway
@@ -7,6 +7,8 @@ knows its bots by pool id and port). So every pool is its own service, made from
 template of compose.yml, and this script writes those services from one number:
 `CRYPTOPILOT_POOL_COUNT` (from the environment, else pool_containers/.env, else 2) or
 `--count N`. Only the blocks between the `>>> pools` and `<<< pools` markers are rewritten.
+Prometheus finds the pools through the gateway (`http_sd_configs` in
+monitoring/prometheus.yml), so no other file lists them.
 
 Pools share one network namespace with the gateway (the gateway calls each bot's REST API on
 127.0.0.1, see runtime/status.py), so each pool gets its own control port and bot port range:
@@ -73,13 +75,6 @@ def volume_block(count: int) -> str:
     return "".join(f"  pool-{index}-data:\n" for index in range(1, count + 1))
 
 
-def target_block(count: int) -> str:
-    """The pools' scrape targets, indented for prometheus.yml's pool job."""
-    return "".join(
-        f"          - net:{control_port(index)}  # pool-{index}\n" for index in range(1, count + 1)
-    )
-
-
 def replace_blocks(text: str, blocks: list[str]) -> str:
     """`text` with the n-th marked block replaced by `blocks[n]` (markers kept)."""
     out: list[str] = []
@@ -110,14 +105,12 @@ def count_from(folder: Path, environ: dict[str, str]) -> int:
 
 
 def render(folder: Path, count: int) -> dict[Path, str]:
-    """The new text of compose.yml and monitoring/prometheus.yml for `count` pools."""
+    """The new text of compose.yml for `count` pools."""
     if not 1 <= count <= MAX_COUNT:
         raise ValueError(f"{COUNT_VARIABLE} must be between 1 and {MAX_COUNT}, not {count}")
     compose = folder / "compose.yml"
-    prometheus = folder / "monitoring" / "prometheus.yml"
     return {
         compose: replace_blocks(compose.read_text(), [service_block(count), volume_block(count)]),
-        prometheus: replace_blocks(prometheus.read_text(), [target_block(count)]),
     }
 
 

@@ -120,8 +120,6 @@ def test_render_reads_the_count_from_dot_env_and_refuses_a_bad_one(tmp_path: Pat
     (folder / ".env").write_text("CRYPTOPILOT_POOL_COUNT=3\n")
     subprocess.run([sys.executable, str(folder / "render_pools.py")], check=True)
     assert sorted(pools(load(folder / "compose.yml"))) == ["pool-1", "pool-2", "pool-3"]
-    targets = load(folder / "monitoring" / "prometheus.yml")["scrape_configs"][1]
-    assert targets["static_configs"][0]["targets"] == ["net:18080", "net:18081", "net:18082"]
 
     bad = subprocess.run(
         [sys.executable, str(folder / "render_pools.py"), "--count", "21"],
@@ -234,8 +232,32 @@ def test_postgres_profiles_and_prometheus_targets():
     prometheus = load(POOL_CONTAINERS / "monitoring" / "prometheus.yml")
     jobs = {job["job_name"]: job for job in prometheus["scrape_configs"]}
     assert jobs["gateway"]["static_configs"][0]["targets"] == ["net:8080"]
-    assert jobs["pools"]["authorization"]["credentials_file"] == "/run/secrets/pool_token"
-    assert len(jobs["pools"]["static_configs"][0]["targets"]) == len(pools(compose))
+    assert jobs["gateway"]["authorization"]["credentials_file"] == "/run/secrets/metrics_token"
+    # Pools are discovered from the gateway's registry; scraping them wants the pool token.
+    pool_job = jobs["pools"]
+    assert "static_configs" not in pool_job and pool_job["honor_labels"] is True
+    assert pool_job["authorization"]["credentials_file"] == "/run/secrets/pool_token"
+    (discovery,) = pool_job["http_sd_configs"]
+    assert discovery["url"] == "http://net:8080/api/internal/prometheus/pools"
+    assert discovery["authorization"]["credentials_file"] == "/run/secrets/metrics_token"
+    # A pool registered as 127.0.0.1:PORT (the gateway's namespace) is scraped at net:PORT.
+    (relabel,) = pool_job["relabel_configs"]
+    address = re.fullmatch(relabel["regex"], "127.0.0.1:18081")
+    assert address is not None
+    assert relabel["replacement"].replace("$1", address.group(1)) == "net:18081"
+    assert re.fullmatch(relabel["regex"], "pool-host.example:18081") is None
+    # Every secret the monitoring profile reads is defined and mounted where the config reads it.
+    for name in ("pool_token", "metrics_token"):
+        assert name in services["prometheus"]["secrets"] and name in compose["secrets"]
+    mounts = {m.split(":")[1]: m.split(":")[0] for m in services["prometheus"]["volumes"]}
+    assert mounts["/etc/prometheus/rules"] == "./monitoring/rules"
+    assert prometheus["rule_files"] == ["rules/*.rules.yml"]
+    grafana = {m.split(":")[1]: m.split(":")[0] for m in services["grafana"]["volumes"]}
+    assert grafana["/etc/grafana/provisioning"] == "./monitoring/grafana/provisioning"
+    assert grafana["/etc/grafana/dashboards"] == "./monitoring/grafana/dashboards"
+    for source in (*mounts.values(), *grafana.values()):
+        if source.startswith("./"):
+            assert (POOL_CONTAINERS / source).exists(), source
 
 
 def test_env_example_has_every_variable_compose_reads_and_no_secret_values():
@@ -244,17 +266,20 @@ def test_env_example_has_every_variable_compose_reads_and_no_secret_values():
     lines = (POOL_CONTAINERS / ".env.example").read_text().splitlines()
     example = dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
     assert used <= set(example), used - set(example)
-    for secret in ("POSTGRES_PASSWORD", "CRYPTOPILOT_JWT_SECRET", "CRYPTOPILOT_POOL_TOKEN"):
+    secrets = ("POSTGRES_PASSWORD", "CRYPTOPILOT_JWT_SECRET", "CRYPTOPILOT_POOL_TOKEN")
+    for secret in (*secrets, "CRYPTOPILOT_METRICS_TOKEN"):
         assert example[secret] == ""
 
 
 def test_prometheus_config_passes_promtool(tmp_path: Path):
     folder = copy_rendered(tmp_path, 3)
-    token = tmp_path / "pool_token"
-    token.write_text("s3cret\n")
     config = folder / "monitoring" / "prometheus.yml"
-    # The secret compose mounts; promtool insists that it exists.
-    config.write_text(config.read_text().replace("/run/secrets/pool_token", str(token)))
+    text = config.read_text()
+    # The secrets compose mounts; promtool insists that they exist.
+    for name in ("pool_token", "metrics_token"):
+        (tmp_path / name).write_text("s3cret\n")
+        text = text.replace(f"/run/secrets/{name}", str(tmp_path / name))
+    config.write_text(text)
     result = subprocess.run(
         [debian_tool("promtool", "prometheus"), "check", "config", str(config)],
         capture_output=True,
@@ -263,3 +288,5 @@ def test_prometheus_config_passes_promtool(tmp_path: Path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout + result.stderr
+    # The rule files were found and checked too.
+    assert "cryptopilot.rules.yml" in result.stdout + result.stderr
