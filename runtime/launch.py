@@ -20,3 +20,9 @@ class LaunchSpec:
     log_path: str
     stdio_path: str
     error_path: str
+    # How the child logs (observability.logs): the pool's rule, and who the lines are about.
+    pool_id: str | None = None
+    owner: str | None = None
+    log_json: bool = False
+    log_max_bytes: int = 10 * 1024 * 1024
+    log_backups: int = 3
