@@ -54,7 +54,7 @@ def run_gateway(args: argparse.Namespace) -> int:
     from observability.logs import configure_logging
 
     settings = Settings.from_env(host=args.host, port=args.port)
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, service="gateway")
     if args.print_settings:
         for name, value in settings.masked().items():
             print(f"{name} = {value}")
@@ -68,7 +68,7 @@ def db_upgrade(args: argparse.Namespace) -> int:
     from observability.logs import configure_logging
 
     settings = Settings.from_env()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, service="gateway")
 
     async def upgrade() -> list[str]:
         db = Database(settings.database_url)
@@ -90,7 +90,7 @@ def db_revision(args: argparse.Namespace) -> int:
     from observability.logs import configure_logging
 
     settings = Settings.from_env()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, service="gateway")
 
     async def revision() -> Path:
         db = Database(settings.database_url)

@@ -57,6 +57,15 @@ def build_openapi(routes: list[Route], version: str = "0.1.0") -> OpenApiDocumen
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
             for name in _PARAM.findall(route.path)
         ]
+        params.extend(
+            {
+                "name": param.name,
+                "in": "query",
+                "description": param.description,
+                "schema": dict(param.schema),
+            }
+            for param in route.query
+        )
         if route.query_token:
             params.append({"name": "token", "in": "query", "schema": {"type": "string"}})
         if params:

@@ -17,6 +17,15 @@ from aiohttp.web_urldispatcher import AbstractRoute
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+@dataclass(frozen=True)
+class QueryParam:
+    """One optional `?name=` parameter of a route, for the OpenAPI document."""
+
+    name: str
+    schema: Mapping[str, Any]
+    description: str
+
+
 class Access(StrEnum):
     """Who may call a route."""
 
@@ -49,6 +58,7 @@ class Route:
     error_fields: Mapping[str, object] = field(default_factory=dict)
     content_type: str = "application/json"
     tag: str = "misc"
+    query: tuple[QueryParam, ...] = ()
 
 
 ROUTE_TABLE = web.AppKey("route_table", dict[AbstractRoute, Route])

@@ -81,7 +81,7 @@ def _main(run: Command, args: argparse.Namespace) -> int:
     from observability.logs import configure_logging
 
     settings = Settings.from_env()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, service="gateway")
 
     async def go() -> int:
         async with _service(settings) as service:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
-from observability.logs import bot_id_var
+from observability.logs import log_context
 from runtime.errors import Conflict
 from runtime.launch import LaunchSpec
 from runtime.process import ChildProcess, Launcher
@@ -49,8 +51,10 @@ class BotProcess:
         start_timeout: float,
         stop_grace: float,
         clock: Callable[[], float] = time.monotonic,
+        owner: str | None = None,
     ) -> None:
         self.bot_id = bot_id
+        self.owner = owner
         self.state = State.STOPPED
         self.pid: int | None = None
         self.restarts = 0
@@ -74,14 +78,15 @@ class BotProcess:
         self._abort_reason: str | None = None
 
     # -- state ------------------------------------------------------------------------------
+    def _context(self) -> AbstractContextManager[None]:
+        """Log lines about this bot carry its id and its owner as `user_id`."""
+        return log_context(bot_id=self.bot_id, user_id=self.owner)
+
     def _set(self, target: State) -> None:
         previous = self.state
         self.state = transition(previous, target)
-        token = bot_id_var.set(self.bot_id)
-        try:
+        with self._context():
             logger.info("bot %s: %s -> %s", self.bot_id, previous.value, target.value)
-        finally:
-            bot_id_var.reset(token)
         self._hooks.changed()
 
     def uptime(self) -> float | None:
@@ -99,13 +104,18 @@ class BotProcess:
             self._crashes.clear()
             self.fatal_reason = None
         self._spawn()
-        self._task = asyncio.create_task(self._supervise(), name=f"bot-{self.bot_id}")
+        # A fresh context: the supervision outlives the request that started it, so its
+        # lines must not carry that request's id (it sets the bot's own fields).
+        self._task = asyncio.create_task(
+            self._supervise(), name=f"bot-{self.bot_id}", context=contextvars.Context()
+        )
 
     def refuse(self, reason: str) -> None:
         """Go fatal without spawning: a stopped bot that cannot start (its strategy checkout
         is missing); a later `start` tries again."""
         self.fatal_reason = self.last_exit = reason
-        logger.error("bot %s is fatal: %s", self.bot_id, reason)
+        with self._context():
+            logger.error("bot %s is fatal: %s", self.bot_id, reason)
         self._set(State.FATAL)
 
     def _spawn(self) -> None:
@@ -116,7 +126,8 @@ class BotProcess:
         try:
             child = self._launcher.spawn(self._hooks.prepare())
         except Exception as exc:
-            logger.exception("bot %s: spawn failed", self.bot_id)
+            with self._context():
+                logger.exception("bot %s: spawn failed", self.bot_id)
             self._child, self.pid = None, None
             self._spawn_error = f"spawn failed: {exc}"
             return
@@ -124,8 +135,7 @@ class BotProcess:
 
     async def _supervise(self) -> None:
         """Watch the current process; after a crash apply the restart policy; loop."""
-        token = bot_id_var.set(self.bot_id)
-        try:
+        with self._context():
             while True:
                 if self._child is None:
                     code, reason = None, self._spawn_error or "spawn failed"
@@ -162,8 +172,6 @@ class BotProcess:
                 await asyncio.sleep(decision.delay)
                 self.restarts += 1
                 self._spawn()
-        finally:
-            bot_id_var.reset(token)
 
     _timeout_reason: str | None = None
 
@@ -237,7 +245,10 @@ class BotProcess:
         try:
             await asyncio.wait_for(asyncio.shield(task), self._stop_grace)
         except TimeoutError:
-            logger.warning("bot %s ignored SIGTERM for %gs; SIGKILL", self.bot_id, self._stop_grace)
+            with self._context():
+                logger.warning(
+                    "bot %s ignored SIGTERM for %gs; SIGKILL", self.bot_id, self._stop_grace
+                )
             if self._child is not None:
                 self._child.kill()
             await task

@@ -151,22 +151,12 @@ def deep_merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, A
     return merged
 
 
-def _log_config(paths: BotPaths) -> dict[str, Any]:
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"standard": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-        "handlers": {
-            "file": {
-                "class": "logging.handlers.RotatingFileHandler",
-                "formatter": "standard",
-                "filename": str(paths.log),
-                "maxBytes": 10 * 1024 * 1024,
-                "backupCount": 3,
-            }
-        },
-        "root": {"handlers": ["file"], "level": "INFO"},
-    }
+def _log_config() -> dict[str, Any]:
+    """FreqTrade's `log_config`: incremental, so its `setup_logging` (dictConfig) keeps the
+    one handler the bot child installed (runtime/child.py: the rotated logs/freqtrade.log
+    in the pool's format) and only sets the levels of its third-party loggers. A full config
+    would close that handler and open a second one on the same file in FreqTrade's format."""
+    return {"version": 1, "incremental": True, "disable_existing_loggers": False}
 
 
 def build_config(
@@ -202,7 +192,7 @@ def build_config(
         "initial_state": "running",
         "internals": {"process_throttle_secs": PROCESS_THROTTLE_SECS, "heartbeat_interval": 300},
         "telegram": {"enabled": False, "token": "", "chat_id": ""},
-        "log_config": _log_config(paths),
+        "log_config": _log_config(),
         "api_server": {
             "enabled": True,
             "listen_ip_address": "127.0.0.1",

@@ -11,7 +11,6 @@ import faulthandler
 import gc
 import importlib
 import logging
-import logging.handlers
 import os
 import random
 import signal
@@ -21,6 +20,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from observability.logs import configure_file_logging
 from runtime.launch import LaunchSpec
 
 logger = logging.getLogger(__name__)
@@ -28,7 +28,6 @@ logger = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1
 EXIT_ORPHANED = 70
 EXIT_FREQTRADE_ERROR = 2
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [bot_id=%(bot_id)s]: %(message)s"
 
 
 def probe_warm() -> None:
@@ -111,28 +110,24 @@ def _redirect_stdio(path: str) -> None:
     os.close(fd)
 
 
-class _BotIdFilter(logging.Filter):
-    def __init__(self, bot_id: str) -> None:
-        super().__init__()
-        self.bot_id = bot_id
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.bot_id = self.bot_id
-        return True
-
-
 def _configure_logging(launch: LaunchSpec) -> None:
-    """Drop inherited handlers; log to the bot's file (FreqTrade's log_config says the same)."""
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    handler = logging.handlers.RotatingFileHandler(
-        launch.log_path, maxBytes=10 * 1024 * 1024, backupCount=3
+    """Drop inherited handlers; log to the bot's size-rotated file in the pool's format.
+
+    FreqTrade's `log_config` (runtime/botconfig.py) is incremental, so its `setup_logging`
+    keeps this handler and only sets its loggers' levels.
+    """
+    configure_file_logging(
+        Path(launch.log_path),
+        json_logs=launch.log_json,
+        max_bytes=launch.log_max_bytes,
+        backups=launch.log_backups,
+        fixed={
+            "service": "bot",
+            "pool": launch.pool_id,
+            "bot_id": launch.bot_id,
+            "user_id": launch.owner,
+        },
     )
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    handler.addFilter(_BotIdFilter(launch.bot_id))
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
 
 
 def _reseed() -> None:

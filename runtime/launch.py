@@ -21,3 +21,9 @@ class LaunchSpec:
     stdio_path: str
     error_path: str
     heartbeat_path: str
+    # How the child logs (observability.logs): the pool's rule, and who the lines are about.
+    pool_id: str | None = None
+    owner: str | None = None
+    log_json: bool = False
+    log_max_bytes: int = 10 * 1024 * 1024
+    log_backups: int = 3

@@ -229,6 +229,11 @@ class Pool:
                 stdio_path=str(paths.stdio),
                 error_path=str(paths.error),
                 heartbeat_path=str(paths.heartbeat),
+                pool_id=self.settings.pool_id,
+                owner=record.spec.owner,
+                log_json=self.settings.log_json,
+                log_max_bytes=self.settings.bot_log_max_bytes,
+                log_backups=self.settings.bot_log_backups,
             )
 
         async def ready() -> bool:
@@ -268,6 +273,7 @@ class Pool:
             self.policy,
             start_timeout=self.settings.start_timeout,
             stop_grace=self.settings.stop_grace,
+            owner=record.spec.owner,
         )
         bot = ManagedBot(
             record=record,
@@ -569,6 +575,15 @@ class Pool:
 
     def bots(self) -> list[ManagedBot]:
         return list(self._bots.values())
+
+    def managed(self, bot_id: str) -> ManagedBot:
+        """One bot (its paths, record); 404 BOT_NOT_FOUND, 422 INVALID_BOT_ID."""
+        return self._get(bot_id)
+
+    def owner_of(self, bot_id: str) -> str | None:
+        """The owner of a bot of this pool, or None (for log lines: never raises)."""
+        bot = self._bots.get(bot_id)
+        return None if bot is None else bot.record.spec.owner
 
     def forkserver_pid(self) -> int | None:
         getter = getattr(self.launcher, "server_pid", None)

@@ -6,6 +6,7 @@ overridable by `cryptopilot pool run` options generated from the same fields.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,6 +22,8 @@ ENV_PREFIX = "CRYPTOPILOT_POOL_"
 DEFAULT_POOL_ID = "pool-1"
 DEFAULT_EXCHANGE = "binance"
 SYNC_DRIVERS = ("postgresql+asyncpg://", "sqlite+aiosqlite://")
+# Variables that changed name: refused with the new name rather than ignored.
+RENAMED = {"JSON_LOGS": "LOG_JSON"}
 TURSO_SCHEMES = ("libsql://", "https://", "http://", "wss://", "ws://")
 
 
@@ -129,8 +132,18 @@ class PoolSettings(EnvSettings):
     posthog_host: str = Field(
         DEFAULT_POSTHOG_HOST, description="PostHog ingestion host the events are sent to."
     )
-    log_level: str = Field("INFO", description="Log level of the supervisor.")
-    json_logs: bool = Field(False, description="Log JSON lines instead of text.")
+    log_level: str = Field(
+        "INFO", description="Log level of the supervisor (bots log at FreqTrade's INFO)."
+    )
+    log_json: bool = Field(
+        False, description="JSON log lines (supervisor and bots' files; use in production)."
+    )
+    bot_log_max_bytes: int = Field(
+        10 * 1024 * 1024, description="Size at which a bot's logs/freqtrade.log is rotated."
+    )
+    bot_log_backups: int = Field(
+        3, description="Rotated files kept per bot (freqtrade.log.1 ... .N)."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -186,6 +199,11 @@ class PoolSettings(EnvSettings):
             raise ValueError(f"{name('announce_interval')} must be positive")
         if self.sync_database_url.get_secret_value() and not 0 < self.sync_interval <= 30:
             raise ValueError(f"{name('sync_interval')} must be more than 0 and at most 30 seconds")
+        if self.bot_log_max_bytes < 4096 or self.bot_log_backups < 1:
+            raise ValueError(
+                f"{name('bot_log_max_bytes')} must be at least 4096 and "
+                f"{name('bot_log_backups')} at least 1"
+            )
         if self.turso_url and self.turso_interval <= 0:
             raise ValueError(f"{name('turso_interval')} must be positive")
         return self
@@ -200,4 +218,9 @@ def load_settings(
     overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
 ) -> PoolSettings:
     """Defaults, then `CRYPTOPILOT_POOL_*` variables, then explicit (non-None) overrides."""
+    env = os.environ if environ is None else environ
+    for old, new in RENAMED.items():
+        if ENV_PREFIX + old in env:
+            # Ignoring it would silently turn a production pool's JSON logs into text.
+            raise SettingsError(f"{ENV_PREFIX}{old} was renamed {ENV_PREFIX}{new}")
     return PoolSettings.from_env(environ, **(overrides or {}))

@@ -60,7 +60,7 @@ async def serve(settings: PoolSettings) -> None:
 
 
 def run_supervisor(settings: PoolSettings) -> int:
-    configure_logging(settings.log_level, settings.json_logs)
+    configure_logging(settings.log_level, settings.log_json, service="pool", pool=settings.pool_id)
     logger.info("settings: %s", settings.masked())
     asyncio.run(serve(settings))
     return 0

@@ -32,7 +32,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=float,
         help=f"std of a 1-minute log return (default {defaults.volatility})",
     )
-    parser.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
+    parser.add_argument(
+        "--log-level", default=None, help=f"logging level (default {defaults.log_level})"
+    )
     parser.set_defaults(func=run)
 
 
@@ -43,10 +45,14 @@ def run(args: argparse.Namespace) -> int:
     from observability.logs import configure_logging
     from sandbox.server import create_app
 
-    configure_logging(args.log_level)
     settings = SandboxSettings.from_env(
-        host=args.host, port=args.port, seed=args.seed, volatility=args.volatility
+        host=args.host,
+        port=args.port,
+        seed=args.seed,
+        volatility=args.volatility,
+        log_level=args.log_level,
     )
+    configure_logging(settings.log_level, settings.log_json, service="sandbox")
     logger.info(
         "sandbox exchange on http://%s:%s (%s)", settings.host, settings.port, settings.describe()
     )

@@ -19,6 +19,8 @@ class SandboxSettings(EnvSettings):
     port: int = Field(8090, description="TCP port the sandbox exchange listens on")
     seed: int = Field(42, description="Seed of every price path")
     volatility: float = Field(0.004, description="Standard deviation of a 1-minute log return")
+    log_level: str = Field("INFO", description="Root log level")
+    log_json: bool = Field(False, description="JSON log lines (use in production)")
 
     def describe(self) -> str:
         """One line for the start-up log (nothing here is secret)."""

@@ -58,7 +58,7 @@ def adopt_command(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, service="gateway")
     try:
         asyncio.run(
             run_adoption(

@@ -8,6 +8,7 @@ from gateway.errors import BadInput
 from gateway.handlers.common import principal, read_body, reply, services
 from gateway.models.bots import (
     BotInfo,
+    BotLogsResponse,
     BotsResponse,
     ContainerStatus,
     DeleteResponse,
@@ -15,11 +16,12 @@ from gateway.models.bots import (
     ProvisionResponse,
 )
 from gateway.models.common import MessageBody
-from gateway.routing import Access, Route
+from gateway.routing import Access, QueryParam, Route
 from gateway.services.common import iso
 from gateway.services.money.money import from_cents, parse_amount
 from gateway.services.trading.bots import NewBot
 from gateway.services.trading.botstore import BotRecord
+from observability.logtail import LEVELS, MAX_LINES, parse_level, parse_lines
 
 CONTAINER_STATUS: dict[str, ContainerStatus] = {
     "running": "running",
@@ -141,6 +143,41 @@ async def delete_bot(request: web.Request) -> web.Response:
     return reply(payload)
 
 
+async def bot_logs(request: web.Request) -> web.Response:
+    bot_id = request.match_info["instanceId"]
+    try:
+        lines = parse_lines(request.query.get("lines"))
+    except ValueError as exc:
+        raise BadInput(str(exc), "INVALID_LINES") from None
+    try:
+        level = parse_level(request.query.get("level"))
+    except ValueError as exc:
+        raise BadInput(str(exc), "INVALID_LEVEL") from None
+    logs = await services(request).bot_logs.read(
+        principal(request).user_id, bot_id, lines=lines, level=level
+    )
+    payload: BotLogsResponse = {
+        "success": True,
+        "instanceId": bot_id,
+        "logs": logs,
+        "lines": lines,
+        "level": level,
+    }
+    return reply(payload)
+
+
+_LOG_QUERY = (
+    QueryParam(
+        "lines",
+        {"type": "integer", "minimum": 1, "maximum": MAX_LINES, "default": 200},
+        "How many records (a traceback is one), newest last",
+    ),
+    QueryParam(
+        "level",
+        {"type": "string", "enum": list(LEVELS), "default": "DEBUG"},
+        "Lowest level returned (any case)",
+    ),
+)
 _BOT = "/api/freqtrade/bots/{instanceId}"
 ROUTES = [
     Route(
@@ -180,6 +217,16 @@ ROUTES = [
         "B4: stop a bot",
         response=MessageBody,
         tag="bots",
+    ),
+    Route(
+        "GET",
+        _BOT + "/logs",
+        bot_logs,
+        Access.USER,
+        "B8: the last records of the bot's own FreqTrade log (owner only; 404 to others)",
+        response=BotLogsResponse,
+        tag="bots",
+        query=_LOG_QUERY,
     ),
     Route(
         "DELETE",

@@ -108,3 +108,25 @@ class DeleteResponse(TypedDict):
     cashedOut: CashedOut
     wallet: DeleteWallet
     warnings: NotRequired[list[str]]
+
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class BotLogLine(TypedDict):
+    """One record of a bot's FreqTrade log (a traceback stays with its record)."""
+
+    ts: str | None
+    level: LogLevel
+    logger: str | None
+    message: str
+
+
+class BotLogsResponse(TypedDict):
+    """B8: the last `lines` records at or above `level` of the bot's log, oldest first."""
+
+    success: bool
+    instanceId: str
+    logs: list[BotLogLine]
+    lines: int
+    level: LogLevel

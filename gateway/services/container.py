@@ -40,6 +40,7 @@ from gateway.services.strategies.store import StrategyStore
 from gateway.services.strategies.validation import Validator
 from gateway.services.strategies.watch import StrategyWatch
 from gateway.services.trading.botapi import BotApiClient
+from gateway.services.trading.botlogs import BotLogs
 from gateway.services.trading.bots import BotService
 from gateway.services.trading.botstore import BotStore
 from gateway.services.trading.trades import TradeHistory
@@ -68,6 +69,7 @@ class Services:
     pools: PoolDirectory
     risk: RiskSettingsService
     bots: BotService
+    bot_logs: BotLogs
     funding: FundingService
     reconciler: Reconciler
     monitor: TradeMonitor
@@ -241,6 +243,7 @@ def build_trading(
         "pools": pools,
         "risk": risk,
         "bots": bots,
+        "bot_logs": BotLogs(bot_store, pools),
         "funding": FundingService(wallet=wallet, store=bot_store, pools=pools, api=bot_api),
         "reconciler": reconciler,
         "monitor": TradeMonitor(

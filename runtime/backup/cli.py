@@ -51,7 +51,7 @@ def restore_command(args: argparse.Namespace) -> int:
     settings = load_settings(
         {"data_dir": args.data_dir, "turso_url": args.url, "turso_auth_token": args.token}
     )
-    configure_logging(settings.log_level, settings.json_logs)
+    configure_logging(settings.log_level, settings.log_json, service="pool", pool=settings.pool_id)
     if not settings.turso_url:
         print(f"{PROG}: no backup URL (--url or CRYPTOPILOT_POOL_TURSO_URL)", file=sys.stderr)
         return 2

@@ -17,6 +17,7 @@ from runtime.rpc import middleware
 from runtime.rpc.commands import (
     add_bot,
     backup_status,
+    bot_logs,
     bot_status,
     list_bots,
     metrics,
@@ -43,13 +44,15 @@ MAX_BODY_BYTES = 2 * MAX_STRATEGY_TREE_BYTES
 def create_app(settings: PoolSettings, launcher: Launcher | None = None) -> web.Application:
     """The supervisor as an aiohttp app; the pool opens and closes with it."""
     app = web.Application(
-        middlewares=[middleware.errors, middleware.auth], client_max_size=MAX_BODY_BYTES
+        middlewares=[middleware.context, middleware.errors, middleware.auth],
+        client_max_size=MAX_BODY_BYTES,
     )
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_pool_context(launcher))
     app.router.add_post("/bots", add_bot.handle)
     app.router.add_get("/bots", list_bots.handle)
     app.router.add_get("/bots/{bot_id}", bot_status.handle)
+    app.router.add_get("/bots/{bot_id}/logs", bot_logs.handle)
     app.router.add_patch("/bots/{bot_id}", update_bot.handle)
     app.router.add_delete("/bots/{bot_id}", remove_bot.handle)
     app.router.add_post("/bots/{bot_id}/start", start_bot.handle)

@@ -6,8 +6,11 @@ import asyncio
 import time
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
+
+from observability.logs import request_id_var
 
 
 class PoolApiError(Exception):
@@ -50,7 +53,11 @@ class PoolClient:
         """Send one call; return the success body or raise PoolApiError."""
         if self._session is None:
             raise RuntimeError("use `async with PoolClient(...)`")
-        async with self._session.request(method, self.base_url + path, json=body) as response:
+        # The caller's request id (the gateway's, during a request) ties the pool's lines to it.
+        request_id = request_id_var.get()
+        headers = {"X-Request-ID": request_id} if request_id else None
+        url = self.base_url + path
+        async with self._session.request(method, url, json=body, headers=headers) as response:
             try:
                 data = await response.json(content_type=None)
             except ValueError:
@@ -91,6 +98,16 @@ class PoolClient:
 
     async def bot_status(self, bot_id: str) -> dict[str, Any]:
         return dict((await self.request("GET", f"/bots/{bot_id}"))["bot"])
+
+    async def bot_logs(
+        self, bot_id: str, lines: int | None = None, level: str | None = None
+    ) -> dict[str, Any]:
+        """The last `lines` records of the bot's log at or above `level`:
+        `{"bot_id", "lines", "level", "logs": [{"ts", "level", "logger", "message"}]}`."""
+        query = {"lines": lines, "level": level}
+        params = "&".join(f"{k}={quote(str(v))}" for k, v in query.items() if v is not None)
+        path = f"/bots/{quote(bot_id)}/logs" + (f"?{params}" if params else "")
+        return await self.request("GET", path)
 
     async def list_bots(self) -> list[dict[str, Any]]:
         return list((await self.request("GET", "/bots"))["bots"])

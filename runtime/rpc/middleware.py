@@ -5,18 +5,39 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
+import uuid
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from observability.logs import log_context
 from runtime.errors import BadRequest, PoolError, Unauthorized
-from runtime.rpc.keys import SETTINGS
+from runtime.rpc.keys import POOL, SETTINGS
 
 logger = logging.getLogger(__name__)
+
+# The gateway's request id (PoolClient sends it), accepted when it looks like one.
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 def error_body(code: str, message: str) -> dict[str, object]:
     return {"success": False, "code": code, "message": message}
+
+
+@web.middleware
+async def context(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Outermost: the call's log lines carry its request id (the caller's `X-Request-ID`,
+    else a new one, echoed in the answer) and, on a bot's route, the bot and its owner."""
+    incoming = request.headers.get("X-Request-ID", "")
+    request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+    bot_id = request.match_info.get("bot_id")
+    pool = request.app.get(POOL)
+    owner = pool.owner_of(bot_id) if pool is not None and bot_id else None
+    with log_context(request_id=request_id, bot_id=bot_id, user_id=owner):
+        response = await handler(request)
+    response.headers["X-Request-ID"] = request_id
+    return response
 
 
 @web.middleware

@@ -49,10 +49,10 @@ def test_run_without_token_fails(
 def test_a_bad_variable_is_one_line_naming_it(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("CRYPTOPILOT_POOL_JSON_LOGS", "sometimes")
+    monkeypatch.setenv("CRYPTOPILOT_POOL_LOG_JSON", "sometimes")
     assert main(["pool", "run", "--token", "t", "--print-settings"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("cryptopilot: CRYPTOPILOT_POOL_JSON_LOGS='sometimes': ")
+    assert err.startswith("cryptopilot: CRYPTOPILOT_POOL_LOG_JSON='sometimes': ")
     assert err.count("\n") == 1
 
 

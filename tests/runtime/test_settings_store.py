@@ -21,13 +21,13 @@ from tests.runtime.conftest import bot_body
 def test_settings_from_env_then_overrides() -> None:
     env = {
         "CRYPTOPILOT_POOL_CAPACITY": "4",
-        "CRYPTOPILOT_POOL_JSON_LOGS": "true",
+        "CRYPTOPILOT_POOL_LOG_JSON": "true",
         "CRYPTOPILOT_POOL_BACKOFF_BASE": "0.25",
         "CRYPTOPILOT_POOL_TOKEN": "t",
     }
     settings = load_settings({"capacity": 6, "data_dir": "/tmp/x"}, environ=env)
     assert settings.capacity == 6
-    assert settings.json_logs is True
+    assert settings.log_json is True
     assert settings.backoff_base == 0.25
     assert settings.data_dir == Path("/tmp/x")
     settings.require_token()
@@ -36,12 +36,14 @@ def test_settings_from_env_then_overrides() -> None:
     with pytest.raises(SettingsError, match="smaller than the capacity"):
         load_settings({"token": "t", "api_port_max": 18101}, environ={})
     assert load_settings({"pool_id": "p2"}, environ={}).data_dir == Path("var/pools/p2")
+    with pytest.raises(SettingsError, match="CRYPTOPILOT_POOL_JSON_LOGS was renamed"):
+        load_settings(environ={"CRYPTOPILOT_POOL_JSON_LOGS": "true"})
 
 
 @pytest.mark.parametrize(
     ("variable", "value"),
     [
-        ("CRYPTOPILOT_POOL_JSON_LOGS", "maybe"),  # was silently False before
+        ("CRYPTOPILOT_POOL_LOG_JSON", "maybe"),  # was silently False before
         ("CRYPTOPILOT_POOL_CAPACITY", "ten"),
         ("CRYPTOPILOT_POOL_EXCHANGE_URL", "127.0.0.1:18070"),
         ("CRYPTOPILOT_POOL_GATEWAY_URL", "gateway:8080"),

@@ -74,6 +74,11 @@ class PoolControl:
     async def bot_status(self, bot_id: str) -> dict[str, Any]:
         return await self._call(self._client.bot_status(bot_id))
 
+    async def bot_logs(self, bot_id: str, *, lines: int, level: str) -> dict[str, Any]:
+        """The bot's last log records (runtime/rpc/commands/bot_logs.py): `{"bot_id",
+        "lines", "level", "logs": [{"ts", "level", "logger", "message"}]}`."""
+        return await self._call(self._client.bot_logs(bot_id, lines, level))
+
     async def list_bots(
         self,
         *,
