@@ -156,7 +156,15 @@ def _log_config() -> dict[str, Any]:
     one handler the bot child installed (runtime/child.py: the rotated logs/freqtrade.log
     in the pool's format) and only sets the levels of its third-party loggers. A full config
     would close that handler and open a second one on the same file in FreqTrade's format."""
-    return {"version": 1, "incremental": True, "disable_existing_loggers": False}
+    # FreqTrade's config schema wants these keys; empty, an incremental dictConfig ignores them.
+    return {
+        "version": 1,
+        "incremental": True,
+        "disable_existing_loggers": False,
+        "formatters": {},
+        "handlers": {},
+        "root": {},
+    }
 
 
 def build_config(
