@@ -15,6 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from runtime.botconfig import read_sources, strategies_dir
 from runtime.rpc.app import create_app
 from tests.helpers import async_wait_until
+from tests.runtime.botapi import bot_post
 from tests.runtime.conftest import AUTH, bot_body
 
 ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
@@ -107,6 +108,23 @@ async def test_a_stuck_bot_is_reported_stalled_and_restarted(
     assert seen["cryptopilot_bot_heartbeat_age_seconds"] < 3
     assert seen["cryptopilot_bot_throttle_seconds"] == 1.0
     assert seen["cryptopilot_bot_stalled"] == 0
+
+    # Paused through FreqTrade's own API, the loop still passes: not a stall.
+    await bot_post(healthy, "stop", {})
+
+    async def paused() -> dict[str, Any] | None:
+        bot = await beating()
+        return bot if bot is not None and bot["heartbeat"]["state"] == "stopped" else None
+
+    held = await async_wait_until(paused, timeout=30, interval=0.2, what="heartbeats while paused")
+    assert held["stalled"] is False and held["pid"] == first_pid
+    await bot_post(healthy, "start", {})
+
+    async def resumed() -> dict[str, Any] | None:
+        bot = await beating()
+        return bot if bot is not None and bot["heartbeat"]["state"] == "running" else None
+
+    await async_wait_until(resumed, timeout=30, interval=0.2, what="heartbeats after resume")
 
     marker.touch()  # the next pass blocks forever
     blocked_at = time.monotonic()
