@@ -2,7 +2,9 @@
 
 A small orchestration of subprocesses: each part runs exactly as it would on its own (the
 gateway on an embedded SQLite file in the demo folder, with a demo user), and Ctrl-C or
-SIGTERM stops them all gracefully.
+SIGTERM stops them all gracefully. The terminal stays quiet: each process writes its log
+(access lines included) to `<demo folder>/logs/<name>.log`, each bot to
+`<demo folder>/bots/<bot>/logs/freqtrade.log`; the demo prints where they are.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from cli.processes import stop_process
 
@@ -30,6 +32,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # Each child in its own process group: Ctrl-C reaches the demo alone, which then stops the
 # gateway, the pool and the sandbox in that order (a terminal's SIGINT would hit all at once).
 OWN_GROUP = 0
+# Lines of a process's log shown when it stops on its own.
+TAIL_LINES = 20
 DEMO_EMAIL = "demo@crypto-pilot.dev"
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - a local demo account, printed for the user
 
@@ -101,6 +105,35 @@ def _wait(what: str, check: Any, process: subprocess.Popen[bytes], timeout: floa
         time.sleep(0.2)
 
 
+class _Logs:
+    """One log file per demo process in `<folder>/logs/`, opened for appending."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder / "logs"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._files: list[IO[bytes]] = []
+
+    def path(self, name: str) -> Path:
+        return self.folder / f"{name}.log"
+
+    def open(self, name: str) -> IO[bytes]:
+        handle = self.path(name).open("ab")
+        self._files.append(handle)
+        return handle
+
+    def tail(self, name: str) -> str:
+        """The last lines of a process's log (for the terminal when it failed)."""
+        try:
+            text = self.path(name).read_bytes()[-16384:].decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+        return "\n".join(text.splitlines()[-TAIL_LINES:])
+
+    def close(self) -> None:
+        for handle in self._files:
+            handle.close()
+
+
 def _stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
     """SIGTERM in reverse start order, wait, then SIGKILL what is left."""
     for process in reversed(processes):
@@ -138,7 +171,14 @@ async def _provision(gateway: str) -> tuple[str, list[dict[str, Any]]]:
             await asyncio.sleep(1)
 
 
-def _print_demo(gateway: str, token: str, bots: list[dict[str, Any]], control: str) -> None:
+def _print_demo(
+    gateway: str,
+    token: str,
+    bots: list[dict[str, Any]],
+    control: str,
+    logs: _Logs,
+    data_dir: str,
+) -> None:
     print("\nCrypto-Pilot demo is running: paper bots of the demo user\n")
     for bot in bots:
         print(
@@ -160,9 +200,14 @@ def _print_demo(gateway: str, token: str, bots: list[dict[str, Any]], control: s
     print(f"  curl -s {auth} '{gateway}/api/freqtrade/trades?status=all'   # synced, cross-bot")
     first = bots[0]["instanceId"]
     print(f"  curl -s {auth} {gateway}/api/freqtrade/proxy/{first}/api/v1/status")
+    print(f"  curl -s {auth} '{gateway}/api/freqtrade/bots/{first}/logs?lines=50&level=INFO'")
     print(f'  curl -sN "{gateway}/api/stream?token=$TOKEN"   # live SSE, every 5 s')
     print(f"  curl -s {gateway}/api/openapi.json   # every route")
     print(f"Pool control API: {control}  (token in CRYPTOPILOT_POOL_TOKEN of this run)")
+    print("\nLogs (this terminal stays quiet):")
+    for name in ("gateway", "pool", "sandbox"):
+        print(f"  {name:<8} {logs.path(name)}")
+    print(f"  bots     {Path(data_dir).resolve() / 'bots'}/<bot>/logs/freqtrade.log")
     print(f"\nA token for the demo user, valid 15 minutes:\n  TOKEN={token}")
     print("\nPress Ctrl-C to stop everything.\n", flush=True)
 
@@ -171,9 +216,11 @@ def run(args: argparse.Namespace) -> int:
     """Start everything, print how to watch it, stop cleanly on Ctrl-C or SIGTERM."""
     from observability.logs import configure_logging
 
-    configure_logging("INFO")
+    configure_logging("INFO", service="demo")
     token = secrets.token_urlsafe(24)
     data_dir = args.data_dir or tempfile.mkdtemp(prefix="cryptopilot-demo-")
+    logs = _Logs(Path(data_dir))
+    names: dict[subprocess.Popen[bytes], str] = {}
     sandbox_url = f"http://127.0.0.1:{args.sandbox_port}"
     control = f"http://127.0.0.1:{args.control_port}"
     env = {**os.environ, "CRYPTOPILOT_POOL_TOKEN": token}
@@ -193,8 +240,11 @@ def run(args: argparse.Namespace) -> int:
             cwd=REPO_ROOT,
             env=env,
             process_group=OWN_GROUP,
+            stdout=logs.open("sandbox"),
+            stderr=subprocess.STDOUT,
         )
         processes.append(sandbox)
+        names[sandbox] = "sandbox"
         _wait("sandbox", lambda: _answers(f"{sandbox_url}/api/v3/ping"), sandbox, 30)
         # The gateway's database first (`user create` migrates it): the pool copies its bots'
         # trades into it (GET /api/freqtrade/trades).
@@ -211,6 +261,8 @@ def run(args: argparse.Namespace) -> int:
             cwd=REPO_ROOT,
             env=gateway_env,
             check=True,
+            stdout=logs.open("gateway"),
+            stderr=subprocess.STDOUT,
         )
         pool = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
             [
@@ -233,8 +285,11 @@ def run(args: argparse.Namespace) -> int:
             cwd=REPO_ROOT,
             env={**env, "CRYPTOPILOT_POOL_SYNC_DATABASE_URL": database_url},
             process_group=OWN_GROUP,
+            stdout=logs.open("pool"),
+            stderr=subprocess.STDOUT,
         )
         processes.append(pool)
+        names[pool] = "pool"
         _wait("pool", lambda: _answers(f"{control}/health", token), pool, 60)
         gateway = f"http://127.0.0.1:{args.gateway_port}"
         gateway_process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
@@ -242,14 +297,34 @@ def run(args: argparse.Namespace) -> int:
             cwd=REPO_ROOT,
             env=gateway_env,
             process_group=OWN_GROUP,
+            stdout=logs.open("gateway"),
+            stderr=subprocess.STDOUT,
         )
         processes.append(gateway_process)
+        names[gateway_process] = "gateway"
         _wait("gateway", lambda: _answers(f"{gateway}/api/ready"), gateway_process, 60)
         user_token, bots = asyncio.run(_provision(gateway))
-        _print_demo(gateway, user_token, bots, control)
+        _print_demo(gateway, user_token, bots, control, logs, data_dir)
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)
-        logger.error("a demo process exited on its own; stopping the rest")
+        for process in processes:
+            if process.poll() is not None:
+                name = names[process]
+                logger.error(
+                    "the %s exited on its own (code %s); the end of %s:\n%s",
+                    name,
+                    process.returncode,
+                    logs.path(name),
+                    logs.tail(name),
+                )
+        return 1
+    except (RuntimeError, subprocess.CalledProcessError) as exc:
+        # The process last started is the one being waited for (`user create` logs with the
+        # gateway, provisioning talks to the gateway).
+        name = "gateway"
+        if isinstance(exc, RuntimeError) and processes:
+            name = names[processes[-1]]
+        logger.error("demo failed: %s; the end of %s:\n%s", exc, logs.path(name), logs.tail(name))
         return 1
     except KeyboardInterrupt:
         print("\nstopping the demo ...", flush=True)
@@ -258,4 +333,5 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         _stop_all(processes)
-        print(f"demo stopped (pool data kept in {data_dir})", flush=True)
+        logs.close()
+        print(f"demo stopped (pool data and logs kept in {data_dir})", flush=True)

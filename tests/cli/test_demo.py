@@ -66,6 +66,16 @@ def test_demo_runs_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
             interval=2,
             what="a demo trade synced into the gateway's database",
         )
+        # Quiet terminal: the requests above (and the bots' polling) left no access lines in
+        # it; the demo said where the logs are instead.
+        terminal = "".join(lines)
+        assert "Logs (this terminal stays quiet):" in terminal
+        assert not any(" GET /api/" in line for line in lines), terminal[-2000:]
+        logs_line = next(
+            line for line in lines if line.strip().startswith("gateway ") and ".log" in line
+        )
+        gateway_log = Path(logs_line.split()[-1])
+        assert " GET /api/" in gateway_log.read_text(encoding="utf-8")  # access lines go here
         descendants = psutil.Process(process.pid).children(recursive=True)
         assert len(descendants) >= 6  # sandbox, pool, forkserver, three bots, gateway
         process.send_signal(signal.SIGTERM)
