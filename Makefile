@@ -4,10 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY_STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+WEB_STAMP  := web/node_modules/.installed
+WEB_BUILD  := web/dist/index.html
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
 
-.PHONY: install demo test lint typecheck unit images bench-pool bench-gateway bench-portfolio clean
+.PHONY: install demo test lint typecheck web-check web unit images bench-pool bench-gateway bench-portfolio clean
 
-install: $(PY_STAMP) $(NODE_STAMP)
+install: $(PY_STAMP) $(NODE_STAMP) $(WEB_STAMP)
 
 $(PY_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +25,17 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-demo: install
+# The web app (web/): its own lockfile; no browser or toolchain is downloaded at install time.
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# `vite build` into web/dist, again only when a source changed; the demo's gateway serves it.
+$(WEB_BUILD): $(WEB_STAMP) $(WEB_SOURCES) web/package-lock.json
+	cd web && npm run build --silent
+web: $(WEB_BUILD)
+
+demo: install $(WEB_BUILD)
 	$(BIN)/cryptopilot demo
 
 lint: $(PY_STAMP)
@@ -33,13 +46,17 @@ lint: $(PY_STAMP)
 typecheck: $(PY_STAMP)
 	$(BIN)/mypy
 
+# The web app's ESLint, `tsc --noEmit` and Vitest unit tests.
+web-check: $(WEB_STAMP)
+	cd web && npm run --silent lint && npm run --silent typecheck && npm run --silent test
+
 unit: install
 	$(BIN)/coverage erase
 	$(BIN)/coverage run -m pytest
 	$(BIN)/coverage combine --quiet
 	$(BIN)/coverage report --fail-under=80
 
-test: lint typecheck unit
+test: lint typecheck web-check unit
 
 # The pool and gateway images, built with podman from a cached debootstrap base (docs/images.md).
 images:
@@ -56,4 +73,4 @@ bench-portfolio: $(PY_STAMP)
 	$(BIN)/python bench/portfolio.py --bots 50 --pools 5
 
 clean:
-	rm -rf $(VENV) node_modules .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache .import_linter_cache var
+	rm -rf $(VENV) node_modules web/node_modules web/dist .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache .import_linter_cache var

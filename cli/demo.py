@@ -28,6 +28,7 @@ from cli.processes import stop_process
 logger = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+WEB_DIST = REPO_ROOT / "web" / "dist"
 
 # Each child in its own process group: Ctrl-C reaches the demo alone, which then stops the
 # gateway, the pool and the sandbox in that order (a terminal's SIGINT would hit all at once).
@@ -81,6 +82,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--control-port", type=int, default=18080, help="default 18080")
     parser.add_argument("--api-port-min", type=int, default=18100, help="default 18100")
     parser.add_argument("--data-dir", default=None, help="pool data (default: a temp folder)")
+    parser.add_argument(
+        "--web-dir",
+        default=str(WEB_DIST),
+        help="built web app the gateway serves at / (default web/dist, built by make demo)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -178,8 +184,13 @@ def _print_demo(
     control: str,
     logs: _Logs,
     data_dir: str,
+    web_built: bool,
 ) -> None:
     print("\nCrypto-Pilot demo is running: paper bots of the demo user\n")
+    if web_built:
+        print(f"  Open {gateway}/ in a browser: log in as {DEMO_EMAIL} / {DEMO_PASSWORD}\n")
+    else:
+        print("  (the web app is not built: `make demo` builds it into web/dist)\n")
     for bot in bots:
         print(
             f"  {bot['instanceId']:<15} {bot['strategy']:<15} {bot['stake_currency']:<5} "
@@ -224,6 +235,7 @@ def run(args: argparse.Namespace) -> int:
     sandbox_url = f"http://127.0.0.1:{args.sandbox_port}"
     control = f"http://127.0.0.1:{args.control_port}"
     env = {**os.environ, "CRYPTOPILOT_POOL_TOKEN": token}
+    web_built = (Path(args.web_dir) / "index.html").is_file()
     cli = [sys.executable, "-m", "cli.main"]
     processes: list[subprocess.Popen[bytes]] = []
     stopping = False
@@ -255,9 +267,11 @@ def run(args: argparse.Namespace) -> int:
             "CRYPTOPILOT_DATABASE_URL": database_url,
             "CRYPTOPILOT_POOLS": f"demo={control}",
             "CRYPTOPILOT_MARKET_URL": sandbox_url,
+            "CRYPTOPILOT_WEB_DIR": args.web_dir if web_built else "",
         }
         subprocess.run(  # noqa: S603 (our own interpreter and arguments)
-            [*cli, "user", "create", "--email", DEMO_EMAIL, "--password", DEMO_PASSWORD],
+            # An admin, so the demo shows the operator's pages (pools, strategy store) too.
+            [*cli, "user", "create", "--email", DEMO_EMAIL, "--password", DEMO_PASSWORD, "--admin"],
             cwd=REPO_ROOT,
             env=gateway_env,
             check=True,
@@ -304,7 +318,7 @@ def run(args: argparse.Namespace) -> int:
         names[gateway_process] = "gateway"
         _wait("gateway", lambda: _answers(f"{gateway}/api/ready"), gateway_process, 60)
         user_token, bots = asyncio.run(_provision(gateway))
-        _print_demo(gateway, user_token, bots, control, logs, data_dir)
+        _print_demo(gateway, user_token, bots, control, logs, data_dir, web_built)
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)
         for process in processes:

@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from sqlalchemy.exc import DBAPIError
 
 from gateway.auth.firebase import FirebaseVerifier
@@ -43,6 +44,7 @@ from gateway.routing import all_routes, register
 from gateway.services.common import Clock, utcnow
 from gateway.services.container import build_services
 from gateway.settings import Settings
+from gateway.webapp import load_webapp, webapp_middleware
 from observability.analytics import Analytics, DroppedEventsCollector
 from runtime.botconfig import strategies_dir
 
@@ -76,16 +78,18 @@ def create_app(
     rate_limiter: RateLimiter | None = None,
 ) -> web.Application:
     """Build the gateway; resources open on start-up and close on clean-up."""
-    app = web.Application(
-        middlewares=[
-            observe_middleware,  # outermost: request id, access log, metrics
-            cors_middleware,  # preflights never reach auth or rate limits
-            error_middleware,  # everything inside becomes contract JSON
-            auth_middleware,
-            ratelimit_middleware,  # after auth: limits are per user when known
-        ],
-        client_max_size=MAX_BODY_BYTES,
-    )
+    middlewares: list[Middleware] = [
+        observe_middleware,  # outermost: request id, access log, metrics
+        cors_middleware,  # preflights never reach auth or rate limits
+        error_middleware,  # everything inside becomes contract JSON
+        auth_middleware,
+        ratelimit_middleware,  # after auth: limits are per user when known
+    ]
+    webapp = load_webapp(settings.web_dir, settings.firebase_auth_emulator_host)
+    if webapp is not None:
+        # Inside the error middleware, before auth: only paths no route matched reach it.
+        middlewares.insert(3, webapp_middleware(webapp))
+    app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
     app[METRICS] = GatewayMetrics()
     app[RATE_LIMITER] = rate_limiter or FixedWindowLimiter()

@@ -74,6 +74,12 @@ class Settings(EnvSettings):
         False,
         description="Take the client IP from X-Forwarded-For (only behind a trusted reverse proxy)",
     )
+    web_dir: str = Field(
+        "",
+        description=(
+            "Folder of the built web app (web/dist) to serve at /; empty: not served (Vercel does)"
+        ),
+    )
     firebase_project_id: str = Field(
         "crypto-pilot-b2376", description="Firebase project of Google logins"
     )
