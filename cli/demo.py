@@ -23,6 +23,7 @@ import urllib.request
 from pathlib import Path
 from typing import IO, Any
 
+from cli import firebase_emulator
 from cli.processes import stop_process
 
 logger = logging.getLogger(__name__)
@@ -81,6 +82,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--sandbox-port", type=int, default=18070, help="default 18070")
     parser.add_argument("--control-port", type=int, default=18080, help="default 18080")
     parser.add_argument("--api-port-min", type=int, default=18100, help="default 18100")
+    parser.add_argument(
+        "--firebase-port",
+        type=int,
+        default=18099,
+        help="the Firebase Auth emulator for Google sign-in (default 18099; its hub and "
+        "logging use the two ports below it); 0: no emulator",
+    )
     parser.add_argument("--data-dir", default=None, help="pool data (default: a temp folder)")
     parser.add_argument(
         "--web-dir",
@@ -140,6 +148,28 @@ class _Logs:
             handle.close()
 
 
+def _start_firebase(port: int, data_dir: Path, logs: _Logs) -> subprocess.Popen[bytes] | None:
+    """Start the Firebase Auth emulator on `port` (Google sign-in offline), or None without it."""
+    if port == 0:
+        return None
+    if not firebase_emulator.FIREBASE_BIN.exists():
+        logger.warning("no Firebase Auth emulator (run `make install`): Google sign-in is off")
+        return None
+    workdir = data_dir / "firebase"
+    workdir.mkdir(parents=True, exist_ok=True)
+    firebase_emulator.write_config(workdir, port, hub_port=port - 2, logging_port=port - 1)
+    process = subprocess.Popen(  # noqa: S603 (the repository's own firebase-tools)
+        firebase_emulator.command(),
+        cwd=workdir,
+        env=firebase_emulator.isolated_env(workdir),
+        stdin=subprocess.DEVNULL,
+        process_group=OWN_GROUP,
+        stdout=logs.open("firebase"),
+        stderr=subprocess.STDOUT,
+    )
+    return process
+
+
 def _stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
     """SIGTERM in reverse start order, wait, then SIGKILL what is left."""
     for process in reversed(processes):
@@ -185,10 +215,14 @@ def _print_demo(
     logs: _Logs,
     data_dir: str,
     web_built: bool,
+    google: bool,
 ) -> None:
     print("\nCrypto-Pilot demo is running: paper bots of the demo user\n")
     if web_built:
-        print(f"  Open {gateway}/ in a browser: log in as {DEMO_EMAIL} / {DEMO_PASSWORD}\n")
+        print(f"  Open {gateway}/ in a browser: log in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
+        if google:
+            print("  or sign up with Google (the Firebase Auth emulator's sign-in page)")
+        print()
     else:
         print("  (the web app is not built: `make demo` builds it into web/dist)\n")
     for bot in bots:
@@ -216,8 +250,9 @@ def _print_demo(
     print(f"  curl -s {gateway}/api/openapi.json   # every route")
     print(f"Pool control API: {control}  (token in CRYPTOPILOT_POOL_TOKEN of this run)")
     print("\nLogs (this terminal stays quiet):")
-    for name in ("gateway", "pool", "sandbox"):
-        print(f"  {name:<8} {logs.path(name)}")
+    for name in ("gateway", "pool", "sandbox", "firebase"):
+        if logs.path(name).exists():
+            print(f"  {name:<8} {logs.path(name)}")
     print(f"  bots     {Path(data_dir).resolve() / 'bots'}/<bot>/logs/freqtrade.log")
     print(f"\nA token for the demo user, valid 15 minutes:\n  TOKEN={token}")
     print("\nPress Ctrl-C to stop everything.\n", flush=True)
@@ -257,6 +292,10 @@ def run(args: argparse.Namespace) -> int:
         )
         processes.append(sandbox)
         names[sandbox] = "sandbox"
+        emulator = _start_firebase(args.firebase_port, Path(data_dir), logs)
+        if emulator is not None:
+            processes.append(emulator)
+            names[emulator] = "firebase"
         _wait("sandbox", lambda: _answers(f"{sandbox_url}/api/v3/ping"), sandbox, 30)
         # The gateway's database first (`user create` migrates it): the pool copies its bots'
         # trades into it (GET /api/freqtrade/trades).
@@ -269,6 +308,10 @@ def run(args: argparse.Namespace) -> int:
             "CRYPTOPILOT_MARKET_URL": sandbox_url,
             "CRYPTOPILOT_WEB_DIR": args.web_dir if web_built else "",
         }
+        if emulator is not None:
+            emulator_host = f"127.0.0.1:{args.firebase_port}"
+            _wait("firebase", lambda: firebase_emulator.is_ready(emulator_host), emulator, 90)
+            gateway_env["CRYPTOPILOT_FIREBASE_AUTH_EMULATOR_HOST"] = emulator_host
         subprocess.run(  # noqa: S603 (our own interpreter and arguments)
             # An admin, so the demo shows the operator's pages (pools, strategy store) too.
             [*cli, "user", "create", "--email", DEMO_EMAIL, "--password", DEMO_PASSWORD, "--admin"],
@@ -318,7 +361,9 @@ def run(args: argparse.Namespace) -> int:
         names[gateway_process] = "gateway"
         _wait("gateway", lambda: _answers(f"{gateway}/api/ready"), gateway_process, 60)
         user_token, bots = asyncio.run(_provision(gateway))
-        _print_demo(gateway, user_token, bots, control, logs, data_dir, web_built)
+        _print_demo(
+            gateway, user_token, bots, control, logs, data_dir, web_built, emulator is not None
+        )
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)
         for process in processes:

@@ -8,8 +8,9 @@ paths keep their JSON 404/405 — the middleware answers only requests no route 
 
 from __future__ import annotations
 
+import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
@@ -20,6 +21,9 @@ logger = logging.getLogger(__name__)
 # Never the app: these stay JSON (or the metrics text) whatever the path.
 API_PREFIXES = ("/api/", "/ws/", "/metrics")
 IMMUTABLE = "public, max-age=31536000, immutable"  # Vite fingerprints /assets/* names
+# Loaded by index.html before the app: what only the serving host knows (web/public holds the
+# empty default that Vercel serves).
+RUNTIME_CONFIG_PATH = "/runtime-config.js"
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,7 @@ class WebApp:
 
     root: Path
     headers: dict[str, str]
+    runtime: dict[str, str] = field(default_factory=dict)
 
     @property
     def index(self) -> Path:
@@ -82,8 +87,9 @@ def load_webapp(web_dir: str, emulator_host: str = "") -> WebApp | None:
         "Referrer-Policy": "strict-origin-when-cross-origin",
         "Cross-Origin-Opener-Policy": "same-origin-allow-popups",
     }
+    runtime = {"firebaseAuthEmulatorUrl": f"http://{emulator_host}"} if emulator_host else {}
     logger.info("serving the web app from %s", root)
-    return WebApp(root, headers)
+    return WebApp(root, headers, runtime)
 
 
 def _is_page_request(request: web.Request) -> bool:
@@ -105,6 +111,11 @@ def webapp_middleware(app: WebApp) -> Middleware:
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not _is_page_request(request):
             return await handler(request)
+        headers = dict(app.headers)
+        if request.path == RUNTIME_CONFIG_PATH:
+            script = f"window.__CRYPTOPILOT_RUNTIME__ = {json.dumps(app.runtime)};\n"
+            headers["Cache-Control"] = "no-cache"
+            return web.Response(text=script, content_type="text/javascript", headers=headers)
         found = app.file_for(request.path)
         if found is not None:
             cache = IMMUTABLE if request.path.startswith("/assets/") else "no-cache"
@@ -112,7 +123,7 @@ def webapp_middleware(app: WebApp) -> Middleware:
             found, cache = app.index, "no-cache"
         else:
             return await handler(request)  # a missing file: the usual 404
-        headers = {**app.headers, "Cache-Control": cache}
+        headers["Cache-Control"] = cache
         return web.FileResponse(found, headers=headers)
 
     return middleware

@@ -103,6 +103,22 @@ async def test_not_served_without_the_setting_or_a_build(
     assert "has no index.html" in caplog.text
 
 
+async def test_runtime_config_names_the_auth_emulator(
+    make_client: ClientFactory, built_app: Path
+) -> None:
+    (built_app / "runtime-config.js").write_text("window.__CRYPTOPILOT_RUNTIME__ = {};")
+    plain = await make_client(web_dir=str(built_app))
+    response = await plain.get("/runtime-config.js")
+    assert response.status == 200
+    assert await response.text() == "window.__CRYPTOPILOT_RUNTIME__ = {};\n"
+    assert response.headers["Cache-Control"] == "no-cache"
+    demo = await make_client(web_dir=str(built_app), firebase_auth_emulator_host="127.0.0.1:9099")
+    script = await (await demo.get("/runtime-config.js")).text()
+    assert script == (
+        'window.__CRYPTOPILOT_RUNTIME__ = {"firebaseAuthEmulatorUrl": "http://127.0.0.1:9099"};\n'
+    )
+
+
 def test_csp_allows_the_auth_emulator_only_when_set() -> None:
     assert "127.0.0.1" not in content_security_policy("")
     with_emulator = content_security_policy("127.0.0.1:9099")

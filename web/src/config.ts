@@ -1,4 +1,7 @@
-/** The app's configuration: build-time `VITE_*` variables (contract §1.1), same-origin by default. */
+/**
+ * The app's configuration: build-time `VITE_*` variables (contract §1.1), same-origin by default,
+ * and what the serving host says at run time (/runtime-config.js: the Firebase Auth emulator).
+ */
 
 export interface FirebaseSettings {
   apiKey: string;
@@ -18,13 +21,14 @@ export interface AppConfig {
 }
 
 type Env = Partial<Record<keyof ImportMetaEnv, string | undefined>>;
+export type Runtime = NonNullable<Window["__CRYPTOPILOT_RUNTIME__"]>;
 
 function trimSlash(url: string): string {
   return url.replace(/\/+$/, "");
 }
 
 /** The configuration for `env` (import.meta.env); `dev` is true under the Vite dev server. */
-export function readConfig(env: Env, dev: boolean): AppConfig {
+export function readConfig(env: Env, dev: boolean, runtime: Runtime = {}): AppConfig {
   const apiUrl = trimSlash(env.VITE_API_URL?.trim() ?? "");
   const freqtradeUrl = trimSlash(env.VITE_FREQTRADE_API_URL?.trim() || `${apiUrl}/api/freqtrade`);
   // Contract §1.2: the dev server streams from VITE_API_URL, a build from VITE_FREQTRADE_API_URL;
@@ -39,7 +43,7 @@ export function readConfig(env: Env, dev: boolean): AppConfig {
       apiKey: env.VITE_FIREBASE_API_KEY?.trim() || "crypto-pilot-web",
       authDomain: env.VITE_FIREBASE_AUTH_DOMAIN?.trim() || `${projectId}.firebaseapp.com`,
       projectId,
-      emulatorUrl: env.VITE_FIREBASE_AUTH_EMULATOR_URL?.trim() || null,
+      emulatorUrl: runtime.firebaseAuthEmulatorUrl || env.VITE_FIREBASE_AUTH_EMULATOR_URL?.trim() || null,
     },
     posthog: posthogKey
       ? { key: posthogKey, host: env.VITE_PUBLIC_POSTHOG_HOST?.trim() || "https://us.i.posthog.com" }
@@ -47,4 +51,4 @@ export function readConfig(env: Env, dev: boolean): AppConfig {
   };
 }
 
-export const config: AppConfig = readConfig(import.meta.env, import.meta.env.DEV);
+export const config: AppConfig = readConfig(import.meta.env, import.meta.env.DEV, typeof window === "undefined" ? {} : window.__CRYPTOPILOT_RUNTIME__);

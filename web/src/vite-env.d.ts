@@ -14,3 +14,8 @@ interface ImportMetaEnv {
 interface ImportMeta {
   readonly env: ImportMetaEnv;
 }
+
+/** Set by /runtime-config.js (public/runtime-config.js, or the gateway serving the app). */
+interface Window {
+  __CRYPTOPILOT_RUNTIME__?: { firebaseAuthEmulatorUrl?: string };
+}

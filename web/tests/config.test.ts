@@ -25,4 +25,9 @@ describe("readConfig", () => {
     expect(config.posthog).toEqual({ key: "phc_x", host: "https://us.i.posthog.com" });
     expect(config.firebase.emulatorUrl).toBe("http://127.0.0.1:9099");
   });
+
+  it("lets the serving host name the emulator at run time", () => {
+    const config = readConfig({ VITE_FIREBASE_AUTH_EMULATOR_URL: "http://build:1" }, false, { firebaseAuthEmulatorUrl: "http://127.0.0.1:18099" });
+    expect(config.firebase.emulatorUrl).toBe("http://127.0.0.1:18099");
+  });
 });
