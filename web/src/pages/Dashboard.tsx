@@ -85,6 +85,13 @@ function newer(previous: PortfolioSummary | null, next: PortfolioSummary): Portf
   return previous && previous.timestamp > next.timestamp ? previous : next;
 }
 
+type Loaded = [PromiseSettledResult<PortfolioSummary>, PromiseSettledResult<ChartSeries>, PromiseSettledResult<BotInfo[]>, PromiseSettledResult<Position[]>];
+
+/** P1, P2, B1 and P4 at once; each may fail on its own. */
+function loadDashboard(): Promise<Loaded> {
+  return Promise.allSettled([portfolioApi.getPortfolio(api), portfolioApi.getCharts(api), portfolioApi.getBots(api), portfolioApi.getOpenPositions(api)]);
+}
+
 function BotCard({ bot }: { bot: BotCardData }) {
   return (
     <article className="card bot-card" data-testid={`bot-card-${bot.instanceId}`}>
@@ -169,14 +176,9 @@ export function DashboardPage({ openStream = openPortfolioStream }: { openStream
   const [streamState, setStreamState] = useState<StreamState>("connecting");
   const alive = useRef(true);
 
-  const loadAll = useCallback(async () => {
-    const [p1, p2, b1, p4] = await Promise.allSettled([
-      portfolioApi.getPortfolio(api),
-      portfolioApi.getCharts(api),
-      portfolioApi.getBots(api),
-      portfolioApi.getOpenPositions(api),
-    ]);
+  const apply = useCallback((results: Loaded) => {
     if (!alive.current) return;
+    const [p1, p2, b1, p4] = results;
     if (p1.status === "fulfilled") {
       setSummary((previous) => newer(previous, p1.value));
       setSummaryError(null);
@@ -192,6 +194,7 @@ export function DashboardPage({ openStream = openPortfolioStream }: { openStream
       setPositionsError(null);
     } else setPositionsError(p4.reason);
   }, []);
+  const loadAll = useCallback(() => loadDashboard().then(apply), [apply]);
 
   const loadRange = useCallback(async (wanted: ChartRange) => {
     setChartLoading(true);
