@@ -43,7 +43,8 @@ function harness({ online = true }: { online?: boolean } = {}) {
   let opens = 0;
   let tokenCount = 0;
   let nextId = 1;
-  const network = { online, onOnline: () => undefined as void, onOffline: () => undefined as void, watching: false };
+  const noop = (): void => undefined;
+  const network = { online, onOnline: noop, onOffline: noop, watching: false };
   const stream = new PortfolioStream({
     url: "/api/stream",
     token: () => {
