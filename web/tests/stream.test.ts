@@ -153,6 +153,24 @@ describe("PortfolioStream", () => {
     expect(h.opens()).toBe(2);
   });
 
+  it("re-opens a live stream with a fresh token every 13 minutes", async () => {
+    const h = harness();
+    h.stream.start();
+    await settle();
+    h.last()?.open();
+    expect(h.timers.map((timer) => timer.ms)).toEqual([13 * 60_000]);
+    await h.fire();
+    expect(h.sources).toHaveLength(2);
+    expect(h.sources[0]?.closed).toBe(true);
+    expect(h.last()?.url).toBe("/api/stream?token=tok%202");
+    expect(h.stream.state).toBe("live");
+    h.last()?.open();
+    expect(h.opens()).toBe(2);
+    // An error cancels the refresh in favour of the back-off.
+    h.last()?.fail();
+    expect(h.timers.map((timer) => timer.ms)).toEqual([1000]);
+  });
+
   it("parses portfolio and positions events and ignores malformed data", async () => {
     const h = harness();
     h.stream.start();

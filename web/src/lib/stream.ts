@@ -3,7 +3,8 @@
  * `${config.streamUrl}?token=…` delivering `portfolio` and `positions` events.
  *
  * On an error the source is closed and re-opened after an exponential back-off (1 s doubling to
- * 30 s, with jitter; reset after a successful open), with a fresh token each time. While the
+ * 30 s, with jitter; reset after a successful open), with a fresh token each time; a live
+ * connection is also re-opened with a fresh token every 13 min. While the
  * browser is offline it waits for the `online` event instead. Everything time- or browser-related
  * is injectable so the tests drive it with a fake EventSource and fake timers.
  */
@@ -43,7 +44,11 @@ export interface StreamOptions {
   isOnline?: () => boolean;
   /** Subscribe to the window's `online`/`offline` events; returns the unsubscribe. */
   watchNetwork?: (onOnline: () => void, onOffline: () => void) => () => void;
+  /** Re-open with a fresh token this long after each successful open (contract §4.1: 13 min). */
+  refreshMs?: number;
 }
+
+export const REFRESH_MS = 13 * 60_000;
 
 export const BASE_DELAY_MS = 1_000;
 export const MAX_DELAY_MS = 30_000;
@@ -94,6 +99,7 @@ export class PortfolioStream {
       random: Math.random,
       isOnline: () => typeof navigator === "undefined" || navigator.onLine,
       watchNetwork: browserNetwork,
+      refreshMs: REFRESH_MS,
       ...options,
     };
   }
@@ -179,6 +185,11 @@ export class PortfolioStream {
       if (this.source !== source) return;
       this.attempt = 0;
       this.setState("live");
+      // Tokens expire: swap the connection for one with a fresh token well before that.
+      this.timer = this.options.setTimer(() => {
+        this.timer = null;
+        void this.connect("live");
+      }, this.options.refreshMs);
       this.listeners.forEach((listener) => listener.onOpen?.());
     };
     source.onerror = () => {
