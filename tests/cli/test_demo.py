@@ -37,6 +37,8 @@ def test_demo_runs_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         str(gateway_port),
         "--data-dir",
         str(tmp_path / "demo"),
+        "--firebase-port",
+        "0",  # the Auth emulator of the demo is exercised by tests/web/test_browser.py
     ]
     process = subprocess.Popen(
         args, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

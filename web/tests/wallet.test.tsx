@@ -3,28 +3,9 @@ import { MemoryRouter } from "react-router-dom";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ApiError } from "../src/api/client";
 import type { Wallet, WalletTransaction } from "../src/api/wallet";
+import { answers, calls, reset } from "./fakeApi";
 
-const calls: { method: string; path: string; body?: unknown; query?: unknown }[] = [];
-const answers = new Map<string, (body: unknown, query: Record<string, number>) => unknown>();
-
-vi.mock("../src/auth/session", () => {
-  const respond = (method: string, path: string, body?: unknown, query?: Record<string, number>) => {
-    calls.push({ method, path, body, query });
-    const answer = answers.get(`${method} ${path}`);
-    if (!answer) return Promise.reject(new ApiError(404, "API endpoint not found", "NOT_FOUND", null));
-    try {
-      return Promise.resolve(answer(body, query ?? {}));
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
-  };
-  return {
-    api: {
-      get: (path: string, options?: { query?: Record<string, number> }) => respond("GET", path, undefined, options?.query),
-      post: (path: string, body?: unknown) => respond("POST", path, body),
-    },
-  };
-});
+vi.mock("../src/auth/session", async () => (await import("./fakeApi")).sessionModule);
 
 const { WalletPage } = await import("../src/pages/Wallet");
 
@@ -51,9 +32,8 @@ function wallet(balance: number): Wallet {
 let balance = 700;
 
 beforeEach(() => {
-  calls.length = 0;
+  reset();
   balance = 700;
-  answers.clear();
   answers.set("POST /api/freqtrade/sync-wallet", () => ({ success: true }));
   answers.set("GET /api/account/wallet", () => ({ success: true, data: wallet(balance) }));
   answers.set("GET /api/account/wallet/transactions", (_body, query) => {
