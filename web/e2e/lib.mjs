@@ -89,9 +89,9 @@ export function noErrors(errors) {
   assert(errors.length === 0, `errors in the browser:\n${errors.join("\n")}`);
 }
 
-/** The number in a formatted money text ("$1,234.50", "1,234.50 USDT"). */
+/** The first money amount (two decimals) in a text ("$1,234.50", "1,234.50 USDT"). */
 export function moneyValue(text) {
-  const match = /-?[\d,]+(\.\d+)?/.exec(text.replace(/\s/g, ""));
+  const match = /-?\$?[\d,]*\d\.\d{2}(?!\d)/.exec(text);
   if (!match) throw new Error(`no amount in "${text}"`);
-  return Number(match[0].replace(/,/g, ""));
+  return Number(match[0].replace(/[$,]/g, ""));
 }
