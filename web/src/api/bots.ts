@@ -4,6 +4,7 @@
  * a bot's FreqTrade profit (proxy) and its synced trades.
  */
 import { api } from "../auth/session";
+import type { Wallet } from "./wallet";
 
 export type ContainerStatus = "running" | "stopped" | "error" | "unknown";
 
@@ -120,22 +121,8 @@ export interface TradesResponse {
   data: { trades: Trade[]; page: number; pageSize: number; total: number; totalPages: number };
 }
 
-export interface BotAllocation {
-  allocatedAmount: number;
-  currentValue: number;
-  reservedInTrades: number;
-  availableBalance: number;
-  lifetimePnL: number;
-  allocatedAt: string;
-  botName: string;
-}
-
-/** The part of W1 the bot pages read (the wallet page owns the rest). */
-export interface WalletSummary {
-  balance: number;
-  currency: string;
-  botAllocations: Record<string, BotAllocation>;
-}
+/** The part of W1 the bot pages read (api/wallet.ts owns the rest). */
+export type WalletSummary = Pick<Wallet, "balance" | "currency" | "botAllocations">;
 
 export interface EnhancedStrategy {
   name: string;
