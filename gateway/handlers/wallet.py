@@ -1,4 +1,4 @@
-"""W1-W4: the paper wallet on the `/account` page (view, set balance, deposit, withdraw).
+"""W1-W4 and W8: the paper wallet (view, set balance, deposit, withdraw, the paged ledger).
 
 `allocation_wire` and `transaction_wire` also serialise W5-W7 answers.
 """
@@ -7,21 +7,26 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from gateway.errors import BadInput
 from gateway.handlers.common import principal, read_body, reply, services
 from gateway.models.wallet import (
     AmountRequest,
     BotAllocation,
+    LedgerTransaction,
     SetBalanceRequest,
+    TransactionsResponse,
     WalletData,
     WalletMoveResponse,
     WalletResponse,
     WalletTransaction,
 )
-from gateway.routing import Access, Route
+from gateway.routing import Access, QueryParam, Route
 from gateway.services.common import iso
 from gateway.services.money.money import dollars, from_cents, parse_amount
 from gateway.services.money.wallet import (
     MAX_SET_BALANCE_CENTS,
+    MAX_TRANSACTIONS_PAGE,
+    RECENT_TRANSACTIONS,
     Allocation,
     Transaction,
     WalletMove,
@@ -56,6 +61,11 @@ def transaction_wire(transaction: Transaction) -> WalletTransaction:
     if transaction.bot_name is not None:
         wire["botName"] = transaction.bot_name
     return wire
+
+
+def ledger_wire(transaction: Transaction) -> LedgerTransaction:
+    """One W8 row: the W1 row plus the row's id."""
+    return {"id": transaction.id, **transaction_wire(transaction)}
 
 
 def wallet_wire(view: WalletView) -> WalletData:
@@ -116,6 +126,46 @@ async def withdraw(request: web.Request) -> web.Response:
     return _move_reply(f"Withdrew {dollars(cents)}", move)
 
 
+def _whole(request: web.Request, name: str, default: int, code: str) -> int:
+    raw = request.query.get(name, "")
+    if raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadInput(f"{name} must be a whole number", code) from None
+
+
+async def list_transactions(request: web.Request) -> web.Response:
+    limit = _whole(request, "limit", RECENT_TRANSACTIONS, "INVALID_LIMIT")
+    offset = _whole(request, "offset", 0, "INVALID_OFFSET")
+    page = await services(request).wallet.transactions(principal(request).user_id, limit, offset)
+    payload: TransactionsResponse = {
+        "success": True,
+        "data": {
+            "transactions": [ledger_wire(t) for t in page.transactions],
+            "total": page.total,
+            "limit": page.limit,
+            "offset": page.offset,
+        },
+    }
+    return reply(payload)
+
+
+_PAGE_QUERY = (
+    QueryParam(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": MAX_TRANSACTIONS_PAGE,
+         "default": RECENT_TRANSACTIONS},
+        "How many ledger rows (400 INVALID_LIMIT outside 1..100)",
+    ),
+    QueryParam(
+        "offset",
+        {"type": "integer", "minimum": 0, "default": 0},
+        "How many of the newest rows to skip (400 INVALID_OFFSET when negative)",
+    ),
+)  # fmt: skip
+
 ROUTES = [
     Route("GET", "/api/account/wallet", get_wallet, Access.USER,
           "The paper wallet: balance, bot allocations, recent transactions", WalletResponse,
@@ -129,4 +179,7 @@ ROUTES = [
     Route("POST", "/api/account/wallet/withdraw", withdraw, Access.USER,
           "Take paper money out of the wallet", WalletMoveResponse, AmountRequest,
           rate_group="account", tag="wallet"),
+    Route("GET", "/api/account/wallet/transactions", list_transactions, Access.USER,
+          "W8: the wallet ledger, newest first, paged (limit 1..100, default 20; offset)",
+          TransactionsResponse, rate_group="account", tag="wallet", query=_PAGE_QUERY),
 ]  # fmt: skip

@@ -150,3 +150,25 @@ class SyncWalletResponse(TypedDict):
     success: bool
     message: str
     data: SyncWalletData
+
+
+class LedgerTransaction(WalletTransaction):
+    """A W8 ledger row: a `recentTransactions` entry plus its stable `id`."""
+
+    id: str
+
+
+class TransactionsData(TypedDict):
+    """W8 `data`: one page of the ledger, newest first; `total` counts every row."""
+
+    transactions: list[LedgerTransaction]
+    total: int
+    limit: int
+    offset: int
+
+
+class TransactionsResponse(TypedDict):
+    """W8 success."""
+
+    success: bool
+    data: TransactionsData

@@ -45,6 +45,7 @@ __all__ = [
     "SyncResult",
     "Transaction",
     "TransactionType",
+    "TransactionPage",
     "WalletMove",
     "WalletService",
     "WalletView",
@@ -54,6 +55,7 @@ logger = logging.getLogger(__name__)
 
 RECENT_TRANSACTIONS = 20
 MAX_SET_BALANCE_CENTS = 100_000_000  # W2 accepts 0 … 1,000,000 USD
+MAX_TRANSACTIONS_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,16 @@ class WalletMove:
 
     balance_cents: int
     transaction: Transaction
+
+
+@dataclass(frozen=True)
+class TransactionPage:
+    """One page of the ledger, newest first, and how many rows the ledger holds."""
+
+    transactions: tuple[Transaction, ...]
+    total: int
+    limit: int
+    offset: int
 
 
 @dataclass(frozen=True)
@@ -156,6 +168,38 @@ class WalletService:
             total_current_value_cents=current,
             total_portfolio_value_cents=wallet.balance_cents + current,
             unrealized_pnl_cents=current - allocated,
+        )
+
+    async def transactions(self, user_id: str, limit: int, offset: int) -> TransactionPage:
+        """The ledger newest first: `limit` rows (1..100) after skipping `offset` (W8)."""
+        if not 1 <= limit <= MAX_TRANSACTIONS_PAGE:
+            raise BadInput(
+                f"limit must be a whole number from 1 to {MAX_TRANSACTIONS_PAGE}", "INVALID_LIMIT"
+            )
+        if offset < 0:
+            raise BadInput("offset must be a whole number from 0", "INVALID_OFFSET")
+        await self._ensure_serialised(user_id)
+        mine = wallet_transactions.c.user_id == user_id
+        async with self.db.engine.connect() as conn:
+            total = (
+                await conn.execute(
+                    select(func.count()).select_from(wallet_transactions).where(mine)
+                )
+            ).scalar_one()
+            rows = (
+                await conn.execute(
+                    select(wallet_transactions)
+                    .where(mine)
+                    .order_by(wallet_transactions.c.seq.desc())
+                    .limit(limit)
+                    .offset(offset)
+                )
+            ).all()
+        return TransactionPage(
+            transactions=tuple(transaction_of(r) for r in rows),
+            total=int(total),
+            limit=limit,
+            offset=offset,
         )
 
     async def allocation(self, user_id: str, bot_id: str) -> Allocation | None:
