@@ -130,3 +130,11 @@ class BotLogsResponse(TypedDict):
     logs: list[BotLogLine]
     lines: int
     level: LogLevel
+
+
+class MarketsResponse(TypedDict):
+    """GET /api/freqtrade/markets: the spot pairs of one quote the exchange lists."""
+
+    success: bool
+    quote: str
+    pairs: list[str]

@@ -43,6 +43,7 @@ from gateway.services.trading.botapi import BotApiClient
 from gateway.services.trading.botlogs import BotLogs
 from gateway.services.trading.bots import BotService
 from gateway.services.trading.botstore import BotStore
+from gateway.services.trading.markets import MarketCatalogue
 from gateway.services.trading.trades import TradeHistory
 from gateway.settings import Settings
 from gateway.sse import StreamHub
@@ -78,6 +79,7 @@ class Services:
     trades: TradeHistory
     stream: StreamHub
     prices: PriceHistory | None
+    markets: MarketCatalogue
     strategies: StrategyService
     platform: PlatformState
 
@@ -265,6 +267,7 @@ def build_trading(
         "stream": stream,
         "trades": TradeHistory(db),
         "prices": prices,
+        "markets": MarketCatalogue(settings.market_url),
         "strategies": strategies,
     }
 
