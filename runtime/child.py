@@ -177,7 +177,7 @@ def run_bot(launch: LaunchSpec) -> None:
     _reseed()
     from runtime.liveness import hook
 
-    hook.install(launch.heartbeat_path)
+    hook.install(launch.heartbeat_path, launch.bot_dir)
     warm = sys.modules.get("runtime.warm")
     logger.info(
         "bot process %s forked from warm parent %s (preloaded: %s)",

@@ -60,6 +60,7 @@ from runtime.status import (
     pool_health,
 )
 from runtime.store import ApiCredentials, BotRecord, PoolStore
+from runtime.summary.files import SummaryPaths
 
 logger = logging.getLogger(__name__)
 
@@ -216,6 +217,7 @@ class Pool:
             # Before every start, so a bot restored from pool.json runs with the derived password.
             write_config()
             clear_heartbeat(paths.heartbeat)
+            SummaryPaths.in_folder(paths.root).clear()
             bot.liveness.reset()
             bot.loaded = record.spec
             return LaunchSpec(

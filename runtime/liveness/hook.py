@@ -1,8 +1,9 @@
-"""Bot child side: report a heartbeat after every pass of FreqTrade's loop.
+"""Bot child side: report a heartbeat, then publish a summary, after every loop pass.
 
 Wraps `FreqtradeBot.process` (a pass while trading) and `process_stopped` (a pass while
 FreqTrade is paused through its API, so a paused bot is not taken for a stuck one). Patching
-the class is fine here: one bot per process. A failing heartbeat never breaks the loop.
+the class is fine here: one bot per process. A failing heartbeat or summary never breaks the
+loop; each failure is logged once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from runtime.liveness.heartbeat import Heartbeat, write_heartbeat
+from runtime.summary.files import SummaryPaths
+from runtime.summary.publish import SummaryPublisher
 
 logger = logging.getLogger(__name__)
 
@@ -28,11 +31,28 @@ def _figures(bot: Any) -> tuple[int, int, float]:
     return pairs, int(Trade.get_open_trade_count()), float(Trade.get_total_closed_profit())
 
 
-def _wrap(original: Callable[[Any], None], path: Path, state: str) -> Callable[[Any], None]:
-    failed = False
+class _Once:
+    """Logs the first failure of one kind of write only: a broken disk must not flood the log."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.failed = False
+
+    def report(self) -> None:
+        if not self.failed:
+            logger.exception("could not write the %s", self.what)
+            self.failed = True
+
+
+def _wrap(
+    original: Callable[[Any], None],
+    path: Path,
+    state: str,
+    publisher: SummaryPublisher | None,
+) -> Callable[[Any], None]:
+    beat_failure, summary_failure = _Once(f"heartbeat to {path}"), _Once("summary")
 
     def beat(self: Any) -> None:
-        nonlocal failed
         started = time.monotonic()
         original(self)
         try:
@@ -53,17 +73,26 @@ def _wrap(original: Callable[[Any], None], path: Path, state: str) -> Callable[[
                 ),
             )
         except Exception:
-            if not failed:  # once: a broken disk must not flood the log every pass
-                logger.exception("could not write the heartbeat to %s", path)
-                failed = True
+            beat_failure.report()
+        if publisher is not None:
+            try:
+                publisher.publish(self, state)
+            except Exception:
+                summary_failure.report()
 
     return beat
 
 
-def install(path: str) -> None:
-    """Make every FreqTrade loop pass of this process write `path`."""
+def install(path: str, summary_folder: str | None = None) -> None:
+    """Make every FreqTrade loop pass of this process write the heartbeat `path` and, with
+    `summary_folder`, publish the bot's summary there (runtime/summary/)."""
     from freqtrade.freqtradebot import FreqtradeBot
 
     target = Path(path)
-    FreqtradeBot.process = _wrap(FreqtradeBot.process, target, "running")
-    FreqtradeBot.process_stopped = _wrap(FreqtradeBot.process_stopped, target, "stopped")
+    publisher = (
+        None
+        if summary_folder is None
+        else SummaryPublisher(SummaryPaths.in_folder(Path(summary_folder)), os.getpid())
+    )
+    FreqtradeBot.process = _wrap(FreqtradeBot.process, target, "running", publisher)
+    FreqtradeBot.process_stopped = _wrap(FreqtradeBot.process_stopped, target, "stopped", publisher)

@@ -19,6 +19,7 @@ from runtime.rpc.commands import (
     backup_status,
     bot_logs,
     bot_status,
+    bot_summaries,
     list_bots,
     metrics,
     pool_health,
@@ -58,6 +59,7 @@ def create_app(settings: PoolSettings, launcher: Launcher | None = None) -> web.
     app.router.add_post("/bots/{bot_id}/start", start_bot.handle)
     app.router.add_post("/bots/{bot_id}/stop", stop_bot.handle)
     app.router.add_post("/bots/{bot_id}/restart", restart_bot.handle)
+    app.router.add_get("/summaries", bot_summaries.handle)
     app.router.add_get("/health", pool_health.handle)
     app.router.add_get("/metrics", metrics.handle)
     app.router.add_post("/sync", sync_now.run)

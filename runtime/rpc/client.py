@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -111,6 +112,16 @@ class PoolClient:
 
     async def list_bots(self) -> list[dict[str, Any]]:
         return list((await self.request("GET", "/bots"))["bots"])
+
+    async def summaries(
+        self, bot_ids: Iterable[str] | None = None, *, closed: bool = False
+    ) -> dict[str, dict[str, Any]]:
+        """The bots' published summaries by bot id (runtime/rpc/commands/bot_summaries.py)."""
+        query = {"closed": "1" if closed else "0"}
+        if bot_ids is not None:
+            query["bots"] = ",".join(bot_ids)
+        params = "&".join(f"{k}={quote(v)}" for k, v in query.items())
+        return dict((await self.request("GET", f"/summaries?{params}"))["bots"])
 
     async def health(self) -> dict[str, Any]:
         return await self.request("GET", "/health")
