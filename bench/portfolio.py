@@ -1,15 +1,20 @@
-"""Portfolio latency: P1 over N real bots asked in parallel vs one at a time, and proxy overhead.
+"""Portfolio cost: P1 from the pools' published summaries vs from every bot, and proxy overhead.
 
 Starts a sandbox exchange and `--pools` real pool supervisors holding `--bots` bots in total
 (SafeDefaultStrategy on one pair: they answer their API but never trade), builds the gateway
 in-process on a temporary SQLite database with one user owning every bot, then measures in
 the same run:
 
-* GET /api/freqtrade/portfolio with the default `bot_concurrency` and with 1 (sequential);
+* GET /api/freqtrade/portfolio with the first `--small` bots only (pools' summaries), then
+  with all of them, from the summaries (the default source, one call per pool) and from every
+  bot's API (`portfolio_source = "bots"`) with the default `bot_concurrency` and with 1;
+* the bots' CPU (summed over their processes) for `--window` seconds with no dashboard, then
+  with `--sse` SSE clients open on each source: what serving dashboards costs the bots;
 * GET /api/v1/balance of one bot straight from the bot, through /api/freqtrade/proxy, and
   through a second gateway on the same database with `recent_read_ttl=0` (interleaved).
 
-    .venv/bin/python bench/portfolio.py [--bots 50] [--pools 5] [--requests 30] [--json]
+    .venv/bin/python bench/portfolio.py [--bots 50] [--pools 5] [--small 10] [--sse 20]
+        [--window 20] [--requests 30] [--json]
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import psutil
 from aiohttp.test_utils import TestClient, TestServer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,6 +45,7 @@ from bench.sandbox import start_sandbox  # noqa: E402
 from cli.processes import stop_process  # noqa: E402
 from gateway.app import create_app  # noqa: E402
 from gateway.keys import SERVICES  # noqa: E402
+from gateway.services.dashboard.live import BotApiSource  # noqa: E402
 from gateway.settings import Settings  # noqa: E402
 from runtime.rpc.client import PoolClient  # noqa: E402
 from tests.helpers import async_wait_until, free_port  # noqa: E402
@@ -101,10 +108,10 @@ async def timed(call: Callable[[], Awaitable[None]], count: int) -> list[float]:
     return samples
 
 
-async def measure(
-    views: list[dict[str, Any]], work: Path, requests: int, database_url: str | None, token: str
-) -> dict[str, Any]:
-    settings = Settings(
+def gateway_settings(
+    work: Path, database_url: str | None, token: str, pools: list[tuple[str, str]]
+) -> Settings:
+    return Settings(
         env="test",
         pool_token=token,  # the gateway derives each bot's API password from it
         database_url=database_url or f"sqlite+aiosqlite:///{work / 'gateway.sqlite3'}",
@@ -116,7 +123,50 @@ async def measure(
         trade_monitor_interval=0,
         pool_health_interval=0,
         snapshot_interval=0,  # measure P1 alone
+        pools=tuple(f"{pool_id}={url}" for pool_id, url in pools),
     )
+
+
+async def bot_cpu(pids: list[int], seconds: float) -> float:
+    """CPU the bots used over `seconds`, in % of one core (user + system, all their threads)."""
+    processes = [psutil.Process(pid) for pid in pids]
+    before = [sum(p.cpu_times()[:2]) for p in processes]
+    await asyncio.sleep(seconds)
+    after = [sum(p.cpu_times()[:2]) for p in processes]
+    return float(sum(after) - sum(before)) / seconds * 100
+
+
+async def with_streams(
+    client: TestClient[Any, Any], token: str, count: int, during: Awaitable[float]
+) -> tuple[float, int]:
+    """Run `during` with `count` SSE clients open; its result and the events they received."""
+    events = 0
+
+    async def stream() -> None:
+        nonlocal events
+        async with client.get(f"/api/stream?token={token}") as response:
+            assert response.status == 200
+            async for line in response.content:
+                events += line.startswith(b"event: portfolio")
+
+    tasks = [asyncio.create_task(stream()) for _ in range(count)]
+    await asyncio.sleep(2)  # connected, first batch served
+    try:
+        return await during, events
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def measure(
+    placed: list[tuple[str, dict[str, Any]]],
+    pools: list[tuple[str, str]],
+    work: Path,
+    options: argparse.Namespace,
+    token: str,
+) -> dict[str, Any]:
+    settings = gateway_settings(work, options.database_url, token, pools)
     client: TestClient[Any, Any] = TestClient(TestServer(create_app(settings)))
     # The same gateway on the same database, reading the user and the bot on every request.
     rereading: TestClient[Any, Any] = TestClient(
@@ -124,34 +174,66 @@ async def measure(
     )
     await client.start_server()
     await rereading.start_server()
+    views = [view for _, view in placed]
+    requests = options.requests
     try:
         body = {"username": "bench", "email": "bench@example.com", "password": PASSWORD}
         assert (await client.post("/api/auth/register", json=body)).status == 201
         login = await client.post("/api/auth/login", json=body)
         answer = await login.json()
-        user_id, auth = answer["data"]["user"]["id"], {"Authorization": f"Bearer {answer['token']}"}
+        user_id, jwt = answer["data"]["user"]["id"], answer["token"]
+        auth = {"Authorization": f"Bearer {jwt}"}
         services = client.app[SERVICES]
-        for view in views:
-            await services.bot_store.create(
-                id=view["bot_id"], user_id=user_id, pool_id=None, strategy="SafeDefaultStrategy",
-                exchange="kraken", stake_currency="USDT", stake_amount="unlimited",
-                max_open_trades=3, timeframe="1h", pairs=[PAIR], dry_run=True,
-                wallet_cents=100_000, desired_state="running", api_url=None, api_username=None,
-                api_port=None,
-            )  # fmt: skip
-            await services.bot_store.record_seen(view["bot_id"], view)
 
-        async def portfolio() -> None:
-            response = await client.get("/api/freqtrade/portfolio", headers=auth)
-            data = await response.json()
-            assert response.status == 200 and data["activeBots"] == len(views), data
+        async def register(bots: list[tuple[str, dict[str, Any]]]) -> None:
+            for pool_id, view in bots:
+                await services.bot_store.create(
+                    id=view["bot_id"], user_id=user_id, pool_id=pool_id,
+                    strategy="SafeDefaultStrategy", exchange="kraken", stake_currency="USDT",
+                    stake_amount="unlimited", max_open_trades=3, timeframe="1h", pairs=[PAIR],
+                    dry_run=True, wallet_cents=100_000, desired_state="running", api_url=None,
+                    api_username=None, api_port=None,
+                )  # fmt: skip
+                await services.bot_store.record_seen(view["bot_id"], view)
 
-        await timed(portfolio, 2)  # logs in to every bot once (cached tokens afterwards)
-        default = services.portfolio.concurrency
-        parallel = await timed(portfolio, requests)
-        services.portfolio.concurrency = 1
-        sequential = await timed(portfolio, requests)
-        services.portfolio.concurrency = default
+        def portfolio(bots: int) -> Callable[[], Awaitable[None]]:
+            async def call() -> None:
+                response = await client.get("/api/freqtrade/portfolio", headers=auth)
+                data = await response.json()
+                assert response.status == 200 and data["activeBots"] == bots, data
+
+            return call
+
+        small = min(options.small, len(placed))
+        await register(placed[:small])
+        await timed(portfolio(small), 2)
+        from_summaries_small = await timed(portfolio(small), requests)
+        await register(placed[small:])
+        await timed(portfolio(len(views)), 2)
+        from_summaries = await timed(portfolio(len(views)), requests)
+
+        published = services.portfolio.source
+        live = BotApiSource(
+            services.bot_api, timeout=settings.bot_timeout, concurrency=settings.bot_concurrency
+        )
+        services.portfolio.source = live
+        await timed(portfolio(len(views)), 2)  # logs in to every bot once (tokens cached)
+        parallel = await timed(portfolio(len(views)), requests)
+        live.concurrency = 1
+        sequential = await timed(portfolio(len(views)), requests)
+        live.concurrency = settings.bot_concurrency
+
+        pids = [int(view["pid"]) for view in views]
+        idle = await bot_cpu(pids, options.window)
+        services.portfolio.source = published
+        cpu_published, events_published = await with_streams(
+            client, jwt, options.sse, bot_cpu(pids, options.window)
+        )
+        services.portfolio.source = live
+        cpu_live, events_live = await with_streams(
+            client, jwt, options.sse, bot_cpu(pids, options.window)
+        )
+        services.portfolio.source = published
 
         gateways = {"proxy": client, "proxy_rereading": rereading}
         times = await proxy_overhead(gateways, auth, views[0], requests * 5)
@@ -161,10 +243,24 @@ async def measure(
     proxied, direct, reread = times["proxy"], times["direct"], times["proxy_rereading"]
     return {
         "bots": len(views),
-        "concurrency": default,
-        "p1_parallel_ms": summary(parallel),
-        "p1_sequential_ms": summary(sequential),
-        "ratio_p50": statistics.median(parallel) / statistics.median(sequential),
+        "pools": len(pools),
+        "small": small,
+        "concurrency": settings.bot_concurrency,
+        "p1_summaries_small_ms": summary(from_summaries_small),
+        "p1_summaries_ms": summary(from_summaries),
+        "p1_bots_parallel_ms": summary(parallel),
+        "p1_bots_sequential_ms": summary(sequential),
+        "ratio_p95_bots_vs_small": percentile(from_summaries, 0.95)
+        / percentile(from_summaries_small, 0.95),
+        "ratio_p50_parallel_vs_sequential": statistics.median(parallel)
+        / statistics.median(sequential),
+        "sse_clients": options.sse,
+        "window_s": options.window,
+        "bot_cpu_idle_pct": idle,
+        "bot_cpu_sse_summaries_pct": cpu_published,
+        "bot_cpu_sse_bots_pct": cpu_live,
+        "sse_events_summaries": events_published,
+        "sse_events_bots": events_live,
         "proxy_ms": summary(proxied),
         "direct_ms": summary(direct),
         "proxy_overhead_p50_ms": statistics.median(proxied) - statistics.median(direct),
@@ -215,8 +311,9 @@ def summary(samples: list[float]) -> dict[str, float]:
     return {"p50": statistics.median(samples), "p95": percentile(samples, 0.95)}
 
 
-async def bench(bots: int, pools: int, requests: int, database_url: str | None) -> dict[str, Any]:
+async def bench(options: argparse.Namespace) -> dict[str, Any]:
     token = secrets.token_hex(16)
+    bots, pools = options.bots, options.pools
     with tempfile.TemporaryDirectory(prefix="portfolio-bench-") as tmp:
         work = Path(tmp)
         sandbox_process, sandbox = await start_sandbox(work)
@@ -228,23 +325,68 @@ async def bench(bots: int, pools: int, requests: int, database_url: str | None) 
             for index, share in enumerate(shares):
                 process, url = start_pool(index, len(share) + 1, sandbox, work, token)
                 processes.append(process)
-                urls.append(url)
+                urls.append((f"bench-{index}", url))
             started = time.monotonic()
             filled = await asyncio.gather(
-                *(fill_pool(url, token, share) for url, share in zip(urls, shares, strict=True))
+                *(
+                    fill_pool(url, token, share)
+                    for (_, url), share in zip(urls, shares, strict=True)
+                )
             )
             print(f"{bots} bots running in {pools} pools after {time.monotonic() - started:.0f}s")
-            views = [v for views in filled for v in views]
-            return await measure(views, work, requests, database_url, token)
+            placed = [
+                (pool_id, view)
+                for (pool_id, _), views in zip(urls, filled, strict=True)
+                for view in views
+            ]
+            # Round-robin over the pools, so the first `--small` bots are spread like the rest.
+            placed.sort(key=lambda entry: int(entry[1]["bot_id"].rsplit("-", 1)[1]))
+            return await measure(placed, urls, work, options, token)
         finally:
             for process in reversed(processes):
                 stop_process(process, 60)
+
+
+def row(label: str, figures: dict[str, float], target: str = "") -> str:
+    return f"{label:<40}{figures['p50']:>9.1f}{figures['p95']:>9.1f}   {target}"
+
+
+def report(result: dict[str, Any]) -> None:
+    bots, small = result["bots"], result["small"]
+    print(f"{'measure':<40}{'p50 ms':>9}{'p95 ms':>9}   target")
+    print(row(f"P1, summaries, {small} bots", result["p1_summaries_small_ms"]))
+    print(row(f"P1, summaries, {bots} bots", result["p1_summaries_ms"], "p95 <= 50"))
+    label = f"P1, every bot, concurrency {result['concurrency']}"
+    print(row(label, result["p1_bots_parallel_ms"]))
+    print(row("P1, every bot, concurrency 1", result["p1_bots_sequential_ms"]))
+    print(row("balance through the proxy", result["proxy_ms"]))
+    print(row("balance straight from the bot", result["direct_ms"]))
+    print(row("  proxy, recent_read_ttl=0", result["proxy_rereading_ms"]))
+    ratio = result["ratio_p95_bots_vs_small"]
+    print(f"P1 {bots} bots / P1 {small} bots (p95, summaries): {ratio:.2f}   (target <= 2)")
+    print(f"P1 every bot, parallel/sequential (p50): "
+          f"{result['ratio_p50_parallel_vs_sequential']:.2f}")  # fmt: skip
+    idle = result["bot_cpu_idle_pct"]
+    print(f"bots' CPU over {result['window_s']:.0f} s, % of one core (all {bots} bots):")
+    print(f"  no dashboard open:                    {idle:6.2f}")
+    for source in ("summaries", "bots"):
+        cpu = result[f"bot_cpu_sse_{source}_pct"]
+        events = result[f"sse_events_{source}"]
+        label = f"{result['sse_clients']} SSE clients, source {source}"
+        print(f"  {label:<38}{cpu:6.2f}   serving dashboards: {cpu - idle:+6.2f}"
+              f"   ({events} portfolio events)")  # fmt: skip
+    print(f"proxy overhead (p50 difference): {result['proxy_overhead_p50_ms']:.2f} ms"
+          "   (target <= 2)")  # fmt: skip
+    print(f"  same, recent_read_ttl=0: {result['proxy_rereading_overhead_p50_ms']:.2f} ms")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bots", type=int, default=50, help="bots in total (default 50)")
     parser.add_argument("--pools", type=int, default=5, help="pools they are spread over")
+    parser.add_argument("--small", type=int, default=10, help="bots of the small P1 (default 10)")
+    parser.add_argument("--sse", type=int, default=20, help="SSE clients open (default 20)")
+    parser.add_argument("--window", type=float, default=20.0, help="CPU window in seconds")
     parser.add_argument("--requests", type=int, default=30, help="P1 calls per mode")
     parser.add_argument("--json", action="store_true", help="print machine-readable figures")
     parser.add_argument(
@@ -253,25 +395,12 @@ def main() -> int:
         help="gateway database, an EMPTY one (default: a temporary SQLite file); e.g. "
         "postgresql+asyncpg://postgres@127.0.0.1/bench",
     )
-    args = parser.parse_args()
-    result = asyncio.run(bench(args.bots, args.pools, args.requests, args.database_url))
-    if args.json:
+    options = parser.parse_args()
+    result = asyncio.run(bench(options))
+    if options.json:
         print(json.dumps(result, indent=2))
-        return 0
-    par, seq = result["p1_parallel_ms"], result["p1_sequential_ms"]
-    prx, dct = result["proxy_ms"], result["direct_ms"]
-    print(f"{'measure':<34}{'p50 ms':>9}{'p95 ms':>9}   target")
-    label = f"P1, concurrency {result['concurrency']}"
-    print(f"{label:<34}{par['p50']:>9.1f}{par['p95']:>9.1f}   p95 <= 100")
-    print(f"{'P1, concurrency 1 (sequential)':<34}{seq['p50']:>9.1f}{seq['p95']:>9.1f}")
-    print(f"{'balance through the proxy':<34}{prx['p50']:>9.1f}{prx['p95']:>9.1f}")
-    print(f"{'balance straight from the bot':<34}{dct['p50']:>9.1f}{dct['p95']:>9.1f}")
-    rer = result["proxy_rereading_ms"]
-    print(f"{'  proxy, recent_read_ttl=0':<34}{rer['p50']:>9.1f}{rer['p95']:>9.1f}")
-    print(f"ratio parallel/sequential (p50): {result['ratio_p50']:.2f}   (target <= 0.15)")
-    print(f"proxy overhead (p50 difference): {result['proxy_overhead_p50_ms']:.2f} ms"
-          "   (target <= 2)")  # fmt: skip
-    print(f"  same, recent_read_ttl=0: {result['proxy_rereading_overhead_p50_ms']:.2f} ms")
+    else:
+        report(result)
     return 0
 
 

@@ -204,6 +204,16 @@ class Settings(EnvSettings):
         3.0, description="Seconds one bot's REST API may take inside an aggregation"
     )
     bot_concurrency: int = Field(16, description="Most bots one aggregation calls at the same time")
+    portfolio_source: Literal["summaries", "bots"] = Field(
+        "summaries",
+        description=(
+            "Where portfolio reads (P1, P4, SSE) get bots' holdings: the summaries bots publish"
+            " to their pools (one call per pool) or each bot's own FreqTrade API"
+        ),
+    )
+    summary_max_age: float = Field(
+        30.0, gt=0, description="Seconds after which a bot's published summary counts as stale"
+    )
     proxy_timeout: float = Field(15.0, description="Seconds a proxied FreqTrade call may take")
     recent_read_ttl: float = Field(
         1.0,

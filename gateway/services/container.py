@@ -19,7 +19,9 @@ from gateway.services.accounts.sessions import SessionStore
 from gateway.services.accounts.throttle import LoginThrottle
 from gateway.services.accounts.users import UserStore
 from gateway.services.common import Clock, utcnow
-from gateway.services.dashboard.portfolio import PortfolioService
+from gateway.services.dashboard.live import BotApiSource
+from gateway.services.dashboard.portfolio import HoldingsSource, PortfolioService
+from gateway.services.dashboard.published import SummarySource
 from gateway.services.dashboard.snapshots import SnapshotStore
 from gateway.services.money.funding import FundingService
 from gateway.services.money.money import to_cents
@@ -169,6 +171,17 @@ def build_services(
     )
 
 
+def holdings_source(
+    settings: Settings, pools: PoolDirectory, bot_api: BotApiClient
+) -> HoldingsSource:
+    """Where portfolio reads get bots' holdings (`portfolio_source`)."""
+    if settings.portfolio_source == "bots":
+        return BotApiSource(
+            bot_api, timeout=settings.bot_timeout, concurrency=settings.bot_concurrency
+        )
+    return SummarySource(pools, timeout=settings.pool_timeout, max_age=settings.summary_max_age)
+
+
 def build_trading(
     settings: Settings,
     db: Database,
@@ -216,12 +229,7 @@ def build_trading(
         db, clock, pools=pools, bots=bot_store, spec_for=bots.spec_for, recorder=recorder
     )
     portfolio = PortfolioService(
-        bots=bot_store,
-        api=bot_api,
-        wallet=wallet,
-        clock=clock,
-        timeout=settings.bot_timeout,
-        concurrency=settings.bot_concurrency,
+        bots=bot_store, source=holdings_source(settings, pools, bot_api), wallet=wallet, clock=clock
     )
     stream = StreamHub(
         portfolio,

@@ -12,13 +12,29 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+import pytest
 from aiohttp import web
 
+from gateway.settings import Settings
 from runtime.credentials import bot_api_password
+
+
+@pytest.fixture(name="make_settings")
+def per_bot_source(make_settings: Callable[..., Settings]) -> Callable[..., Settings]:
+    """The gateway's settings reading portfolios from each bot's API (`portfolio_source =
+    "bots"`): a fake bot has no pool to publish its summary to. Import it into a test module
+    to override `make_settings` there."""
+
+    def make(**overrides: Any) -> Settings:
+        return make_settings(**{"portfolio_source": "bots", **overrides})
+
+    return make
+
 
 GATEWAY_POOL_TOKEN = ""
 TOKEN = "fake-access-token"  # noqa: S105 - test double

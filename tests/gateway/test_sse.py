@@ -15,6 +15,7 @@ from gateway.services.dashboard.portfolio import Portfolio, PortfolioService
 from gateway.sse import StreamHub
 from tests.gateway.conftest import AppClient, ClientFactory, register_and_login
 from tests.gateway.fakebot import FakeBot, open_trade
+from tests.gateway.fakebot import per_bot_source as make_settings  # noqa: F401 - fixture
 from tests.gateway.services.dashboard.test_portfolio import add_bot, serve
 from tests.helpers import async_wait_until
 

@@ -14,7 +14,7 @@ answers with the pool's reply or raises one of the gateway's errors, decided onc
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterable
 from typing import Any, TypeVar
 
 import aiohttp
@@ -86,6 +86,16 @@ class PoolControl:
     ) -> list[dict[str, Any]]:
         """Every bot of the pool; `timeout` caps this call below the client's own limit."""
         return await self._call(self._client.list_bots(), timeout)
+
+    async def summaries(
+        self,
+        bot_ids: Iterable[str],
+        *,
+        closed: bool = False,
+        timeout: float | None = None,  # noqa: ASYNC109 - see list_bots
+    ) -> dict[str, dict[str, Any]]:
+        """What these bots last published (runtime/rpc/commands/bot_summaries.py), by id."""
+        return await self._call(self._client.summaries(bot_ids, closed=closed), timeout)
 
     async def health(
         self,

@@ -19,6 +19,7 @@ from runtime.rpc.client import PoolClient
 from tests.fixtures.pools import POOL_TOKEN, running_pool
 from tests.gateway.conftest import AppClient, ClientFactory, register_and_login
 from tests.gateway.fakebot import FakeBot, closed_trade, open_trade
+from tests.gateway.fakebot import per_bot_source as make_settings  # noqa: F401 - fixture
 from tests.gateway.services.dashboard.test_portfolio import add_bot, serve
 from tests.gateway.test_sse import until
 from tests.helpers import async_wait_until

@@ -11,9 +11,11 @@ from aiohttp.test_utils import TestServer
 from gateway.keys import SERVICES
 from gateway.models.portfolio import portfolio_body, positions_body
 from gateway.services.container import Services
+from gateway.services.dashboard.live import BotApiSource
 from gateway.services.trading.botstore import BotRecord
 from tests.gateway.conftest import AppClient, ClientFactory, register_and_login
 from tests.gateway.fakebot import FakeBot, closed_trade, open_trade, username
+from tests.gateway.fakebot import per_bot_source as make_settings  # noqa: F401 - fixture
 
 ServerFactory = Callable[..., Awaitable[TestServer]]
 
@@ -142,7 +144,9 @@ async def test_bots_are_asked_in_parallel_within_the_concurrency_bound(
     assert shared.max_in_flight == 6
     assert elapsed < 6 * 0.2  # sequential would take 1.2 s; two waves of 0.2 s are expected
 
-    services.portfolio.concurrency = 1
+    source = services.portfolio.source
+    assert isinstance(source, BotApiSource)
+    source.concurrency = 1
     shared.max_in_flight = 0
     started = time.monotonic()
     await services.portfolio.aggregate(user_id)
