@@ -19,8 +19,9 @@ from gateway.services.dashboard.portfolio import (
     BotHoldings,
     BotTrades,
     PositionFilter,
-    failed_holdings,
     holdings_from,
+    settle_holdings,
+    settle_trades,
     trades_from,
     unavailable_reason,
 )
@@ -51,20 +52,14 @@ class BotApiSource:
 
     async def holdings(self, records: Sequence[BotRecord]) -> list[BotHoldings]:
         results = await self._each(records, self._holdings)
-        return [
-            result if isinstance(result, BotHoldings) else failed_holdings(bot, result)
-            for bot, result in zip(records, results, strict=True)
-        ]
+        return settle_holdings(records, results)
 
     async def trades(self, records: Sequence[BotRecord], status: PositionFilter) -> list[BotTrades]:
         async def fetch(bot: BotRecord, endpoint: BotEndpoint) -> BotTrades:
             return await self._trades(bot, endpoint, status)
 
         results = await self._each(records, fetch)
-        return [
-            result if isinstance(result, BotTrades) else BotTrades(bot.id, [], [], result)
-            for bot, result in zip(records, results, strict=True)
-        ]
+        return settle_trades(records, results)
 
     async def _each(
         self,

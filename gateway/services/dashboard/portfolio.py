@@ -170,5 +170,21 @@ class PortfolioService:
         return Positions(user_id, self.clock(), status, await self.source.trades(records, status))
 
 
-def failed_holdings(bot: BotRecord, error: str) -> BotHoldings:
-    return BotHoldings(bot.id, [], 0, 0, 0, error)
+def settle_holdings(
+    records: Sequence[BotRecord], results: Sequence[BotHoldings | str]
+) -> list[BotHoldings]:
+    """Per record its holdings, or an entry carrying the error text read instead."""
+    return [
+        result if isinstance(result, BotHoldings) else BotHoldings(bot.id, [], 0, 0, 0, result)
+        for bot, result in zip(records, results, strict=True)
+    ]
+
+
+def settle_trades(
+    records: Sequence[BotRecord], results: Sequence[BotTrades | str]
+) -> list[BotTrades]:
+    """Per record its trades, or an entry carrying the error text read instead."""
+    return [
+        result if isinstance(result, BotTrades) else BotTrades(bot.id, [], [], result)
+        for bot, result in zip(records, results, strict=True)
+    ]

@@ -20,8 +20,9 @@ from gateway.services.dashboard.portfolio import (
     BotHoldings,
     BotTrades,
     PositionFilter,
-    failed_holdings,
     holdings_from,
+    settle_holdings,
+    settle_trades,
     trades_from,
     unavailable_reason,
 )
@@ -46,10 +47,7 @@ class SummarySource:
             return holdings_from(bot, entry["status"], entry["balance"])
 
         results = await self._read(records, closed=False, build=build)
-        return [
-            result if isinstance(result, BotHoldings) else failed_holdings(bot, result)
-            for bot, result in zip(records, results, strict=True)
-        ]
+        return settle_holdings(records, results)
 
     async def trades(self, records: Sequence[BotRecord], status: PositionFilter) -> list[BotTrades]:
         def build(bot: BotRecord, entry: dict[str, Any]) -> BotTrades:
@@ -58,10 +56,7 @@ class SummarySource:
             return trades_from(bot, open_trades, closed_trades)
 
         results = await self._read(records, closed=status != "open", build=build)
-        return [
-            result if isinstance(result, BotTrades) else BotTrades(bot.id, [], [], result)
-            for bot, result in zip(records, results, strict=True)
-        ]
+        return settle_trades(records, results)
 
     async def _read(
         self,
