@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gateway.db.database import Database
@@ -385,16 +385,25 @@ class WalletService:
         if not values:
             return
         now = self.clock()
+        # One statement executed for every row (executemany): one round trip, not one per bot.
+        statement = (
+            update(wallet_allocations)
+            .where(
+                wallet_allocations.c.user_id == bindparam("owner"),
+                wallet_allocations.c.bot_id == bindparam("bot"),
+            )
+            .values(
+                current_value_cents=bindparam("current"),
+                reserved_cents=bindparam("reserved"),
+                valued_at=bindparam("at"),
+            )
+        )
+        rows = [
+            {"owner": user_id, "bot": bot_id, "current": current, "reserved": reserved, "at": now}
+            for bot_id, (current, reserved) in values.items()
+        ]
         async with self.db.engine.begin() as conn:
-            for bot_id, (current, reserved) in values.items():
-                await conn.execute(
-                    update(wallet_allocations)
-                    .where(
-                        wallet_allocations.c.user_id == user_id,
-                        wallet_allocations.c.bot_id == bot_id,
-                    )
-                    .values(current_value_cents=current, reserved_cents=reserved, valued_at=now)
-                )
+            await conn.execute(statement, rows)
 
     async def sync(self, user_id: str, existing_bot_ids: set[str]) -> SyncResult:
         """W7: return the allocations of bots that no longer exist at their last value."""
