@@ -17,9 +17,8 @@ from aiohttp.test_utils import TestClient
 
 from gateway.app import create_app
 from gateway.keys import SERVICES, SETTINGS
-from gateway.settings import Settings
 from gateway.usercli import create_user
-from tests.fixtures.pools import POOL_TOKEN, running_pool
+from tests.fixtures.pools import gateway_settings, running_pool
 from tests.gateway.conftest import PASSWORD, register_and_login
 from tests.helpers import async_wait_until
 
@@ -69,19 +68,8 @@ async def test_publish_deploy_rollback_on_a_running_bot_with_an_open_trade(
     aiohttp_client: Callable[..., Awaitable[AppClient]], sandbox_url: str, tmp_path: Path
 ) -> None:
     with running_pool(tmp_path / "pool-a", sandbox_url, pool_id="pool-a", capacity=2) as pool:
-        settings = Settings(
-            env="test",
-            database_url=f"sqlite+aiosqlite:///{tmp_path / 'gateway.sqlite3'}",
-            jwt_secret="test-secret-" + "x" * 32,
-            bcrypt_rounds=4,
-            pools=(f"pool-a={pool.url}",),
-            pool_token=POOL_TOKEN,
-            pool_health_interval=0.5,
-            reconcile_interval=0,
-            trade_monitor_interval=0,
-            market_url=sandbox_url,
-            strategy_repo=str(tmp_path / "strategies-repo"),
-            strategy_deploy_deadline=60,
+        settings = gateway_settings(
+            tmp_path, {"pool-a": pool.url}, market_url=sandbox_url, strategy_deploy_deadline=60
         )
         client = await aiohttp_client(create_app(settings))
         await create_user(client.app[SETTINGS], "root@example.com", PASSWORD, "root", admin=True)

@@ -23,9 +23,8 @@ from gateway.models.portfolio import portfolio_body, positions_body
 from gateway.services.common import utcnow
 from gateway.services.dashboard.live import BotApiSource
 from gateway.services.dashboard.portfolio import Portfolio, Positions
-from gateway.settings import Settings
 from runtime.rpc.client import PoolClient
-from tests.fixtures.pools import POOL_TOKEN, running_pool
+from tests.fixtures.pools import POOL_TOKEN, gateway_settings, running_pool
 from tests.gateway.conftest import register_and_login
 from tests.gateway.test_trading_e2e import provision_body
 from tests.helpers import async_wait_until
@@ -67,18 +66,7 @@ async def test_portfolio_from_summaries_equals_the_bots_own_answers(
     tmp_path: Path,
 ) -> None:
     with running_pool(tmp_path / "pool", sandbox_url, pool_id="pool-s", capacity=2) as pool:
-        settings = Settings(
-            env="test",
-            database_url=f"sqlite+aiosqlite:///{tmp_path / 'gateway.sqlite3'}",
-            jwt_secret="test-secret-" + "x" * 32,
-            bcrypt_rounds=4,
-            pools=(f"pool-s={pool.url}",),
-            pool_token=POOL_TOKEN,
-            pool_health_interval=0.5,
-            reconcile_interval=0,
-            trade_monitor_interval=0,
-            strategy_repo=str(tmp_path / "strategies-repo"),
-        )
+        settings = gateway_settings(tmp_path, {"pool-s": pool.url})
         assert settings.portfolio_source == "summaries"
         client = await aiohttp_client(create_app(settings))
         services = client.app[SERVICES]
