@@ -152,3 +152,56 @@ class ScrapeTargetGroup(TypedDict):
 
     targets: list[str]
     labels: ScrapeLabels
+
+
+class AdminPoolBot(TypedDict):
+    """One bot as its pool reports it (`GET /bots` of the pool)."""
+
+    instanceId: str
+    ownerId: str | None
+    state: str
+    pid: int | None
+    port: int | None
+    rssBytes: int | None
+    pssBytes: int | None
+    cpuPercent: float | None  # pools measure CPU per pool, not per bot: null
+    restarts: int
+    stalled: bool
+    heartbeatAgeS: float | None
+    lastExit: str | None
+
+
+class AdminPoolMemory(TypedDict):
+    pssBytes: int | None
+    limitBytes: int | None
+
+
+class AdminPool(TypedDict):
+    id: str
+    url: str
+    status: str
+    lastSeen: str | None
+    capacity: int
+    botsCount: int
+    cpuPercent: float | None
+    memory: AdminPoolMemory | None
+    error: str | None  # why the pool did not answer now (its stored status is shown)
+    bots: list[AdminPoolBot]
+
+
+class ReconcilerAction(TypedDict):
+    at: str
+    poolId: str | None
+    botId: str | None
+    action: str
+    detail: str
+
+
+class ReconcilerLog(TypedDict):
+    actions: list[ReconcilerAction]
+
+
+class AdminPoolsResponse(TypedDict):
+    success: Literal[True]
+    pools: list[AdminPool]
+    reconciler: ReconcilerLog

@@ -28,6 +28,7 @@ from gateway.services.money.money import to_cents
 from gateway.services.money.wallet import WalletService
 from gateway.services.platform_state import PlatformState
 from gateway.services.pools.directory import PoolDirectory
+from gateway.services.pools.overview import PoolOverview
 from gateway.services.pools.reconciler import Reconciler
 from gateway.services.recorder import UNRECORDED, Recorder
 from gateway.services.risk.emergency import EmergencyWatch
@@ -70,6 +71,7 @@ class Services:
     bot_store: BotStore
     bot_api: BotApiClient
     pools: PoolDirectory
+    pool_overview: PoolOverview
     risk: RiskSettingsService
     bots: BotService
     bot_logs: BotLogs
@@ -254,6 +256,7 @@ def build_trading(
         "risk": risk,
         "bots": bots,
         "bot_logs": BotLogs(bot_store, pools),
+        "pool_overview": PoolOverview(db, pools, timeout=settings.pool_timeout),
         "funding": FundingService(wallet=wallet, store=bot_store, pools=pools, api=bot_api),
         "reconciler": reconciler,
         "monitor": TradeMonitor(

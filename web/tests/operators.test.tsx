@@ -22,7 +22,7 @@ const pools: AdminPools = {
         { instanceId: "demo-stuck", ownerId: "u2", state: "running", pid: 4243, port: 18101, rssBytes: null, pssBytes: null, cpuPercent: null, restarts: 0, stalled: true, heartbeatAgeS: 95, lastExit: "stalled: no loop pass for 91s" },
       ],
     },
-    { id: "far", url: "http://10.0.0.2:18080", status: "unreachable", lastSeen: null, capacity: 10, botsCount: 0, memory: null, bots: [] },
+    { id: "far", url: "http://10.0.0.2:18080", status: "unreachable", lastSeen: null, capacity: 10, botsCount: 0, memory: null, error: "Pool far is not reachable: connection refused", bots: [] },
   ],
   reconciler: { actions: [{ at: "2026-12-07T06:01:00Z", poolId: "demo", botId: "demo-scalp", action: "restarted", detail: "desired running, found exited" }] },
 };
@@ -46,6 +46,7 @@ describe("OperatorsPage", () => {
     expect(section.getByText("running, stalled")).toBeTruthy();
     expect(screen.getByRole("heading", { name: "Pool far" })).toBeTruthy();
     expect(screen.getByText("unreachable")).toBeTruthy();
+    expect(screen.getByText("Pool did not answer: Pool far is not reachable: connection refused")).toBeTruthy();
     expect(within(screen.getByRole("table", { name: "Reconciler actions" })).getByText("restarted")).toBeTruthy();
   });
 

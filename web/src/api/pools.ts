@@ -24,6 +24,10 @@ export interface AdminPool {
   capacity: number;
   botsCount: number;
   memory: { pssBytes: number | null; limitBytes: number | null } | null;
+  /** Pool CPU (%); pools do not measure CPU per bot. */
+  cpuPercent?: number | null;
+  /** Why the pool did not answer just now (its stored status is shown). */
+  error?: string | null;
   bots: AdminPoolBot[];
 }
 

@@ -58,6 +58,7 @@ function PoolSection({ pool }: { pool: AdminPool }) {
           <span className="value small">{formatDateTime(pool.lastSeen)}</span>
         </div>
       </div>
+      {pool.error && <Notice kind="error">{`Pool did not answer: ${pool.error}`}</Notice>}
       {pool.bots.length === 0 ? (
         <EmptyState title="No bots in this pool" />
       ) : (
