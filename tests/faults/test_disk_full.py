@@ -59,7 +59,9 @@ async def test_a_bot_out_of_disk_space_fails_with_the_reason_others_untouched(
                 full = await client.wait_for_state(FULL, "running", 90)
                 before = {b: await seen_trades(bots[b]) for b in OTHERS}
                 fill(folder)
+                filled = time.monotonic()
                 crashes: list[str] = []
+                first_exit_s: float | None = None
                 deadline = time.monotonic() + 90
                 while time.monotonic() < deadline:
                     for pair in PAIRS:  # every forced entry is a trade write
@@ -69,10 +71,15 @@ async def test_a_bot_out_of_disk_space_fails_with_the_reason_others_untouched(
                     reason = status["last_exit"]
                     if reason and not reason.startswith("stopped") and reason not in crashes:
                         crashes.append(reason)
+                        first_exit_s = first_exit_s or time.monotonic() - filled
                     if status["state"] == "fatal":
                         break
                     await asyncio.sleep(0.3)
-                print(f"disk full: exits {crashes}; fatal: {status['fatal_reason']}")  # noqa: T201
+                print(  # noqa: T201 - the figures the README quotes (pytest -s)
+                    f"disk full: first exit after {first_exit_s or 0:.1f} s, fatal after "
+                    f"{time.monotonic() - filled:.1f} s; exits {crashes}; "
+                    f"fatal: {status['fatal_reason']}"
+                )
 
                 # The bot's own exit names the full disk, so do the restarts the policy tried
                 # (its files cannot be written) and the fatal verdict that ends them.
