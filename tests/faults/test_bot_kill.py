@@ -25,9 +25,9 @@ import pytest
 
 from runtime.botconfig import BotPaths
 from runtime.rpc.client import PoolClient
-from tests.faults.trades import SeenTrade, check_database, seen_trades, still_there
+from tests.faults.trades import check_database, still_there
 from tests.fixtures.pools import running_pool
-from tests.runtime.botapi import bot_post
+from tests.runtime.botapi import SeenTrade, bot_post, seen_trades
 from tests.runtime.conftest import TOKEN, bot_body
 
 logger = logging.getLogger(__name__)

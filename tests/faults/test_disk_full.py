@@ -19,11 +19,11 @@ import pytest
 
 from runtime.botconfig import BotPaths
 from runtime.rpc.client import PoolClient
-from tests.faults.trades import seen_trades, still_there
+from tests.faults.trades import still_there
 from tests.fixtures.pools import running_pool
 from tests.fixtures.tmpfs import fill, tmpfs_over
 from tests.helpers import async_wait_until
-from tests.runtime.botapi import bot_get, bot_post, ensure_trade
+from tests.runtime.botapi import bot_get, bot_post, ensure_trade, seen_trades
 from tests.runtime.conftest import TOKEN, bot_body
 
 FULL, OTHERS = "full", ("ok1", "ok2")

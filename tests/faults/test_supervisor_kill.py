@@ -23,10 +23,10 @@ import pytest
 
 from runtime.botconfig import BotPaths
 from runtime.rpc.client import PoolApiError, PoolClient
-from tests.faults.trades import SeenTrade, check_database, seen_trades, still_there
+from tests.faults.trades import check_database, still_there
 from tests.fixtures.pools import RunningPool, running_pool
 from tests.helpers import async_wait_until, free_port, wait_until
-from tests.runtime.botapi import bot_post, ensure_trade
+from tests.runtime.botapi import SeenTrade, bot_post, ensure_trade, seen_trades
 from tests.runtime.conftest import TOKEN, bot_body
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""What a bot's trades look like from outside: its FreqTrade API and its SQLite file."""
+"""Checks on a bot's trades after a fault: against what its API showed, and in its SQLite."""
 
 from __future__ import annotations
 
@@ -7,30 +7,8 @@ from collections import Counter
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from tests.runtime.botapi import bot_get
-
-
-@dataclass(frozen=True)
-class SeenTrade:
-    """One trade as the bot reported it: what must never change once seen."""
-
-    trade_id: int
-    pair: str
-    open_date: str
-    is_open: bool
-
-
-async def seen_trades(bot: dict[str, Any]) -> dict[int, SeenTrade]:
-    """Every trade the bot's API reports, open (`/status`) and closed (`/trades`)."""
-    open_trades = await bot_get(bot, "status")
-    closed = (await bot_get(bot, "trades?limit=500"))["trades"]
-    seen: dict[int, SeenTrade] = {}
-    for raw in [*closed, *open_trades]:
-        trade = SeenTrade(int(raw["trade_id"]), raw["pair"], raw["open_date"], bool(raw["is_open"]))
-        seen[trade.trade_id] = trade
-    return seen
+from tests.runtime.botapi import SeenTrade
 
 
 def still_there(before: dict[int, SeenTrade], after: dict[int, SeenTrade]) -> list[str]:
