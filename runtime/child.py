@@ -21,6 +21,7 @@ from types import FrameType
 from typing import Any
 
 from observability.logs import configure_file_logging
+from runtime import exit_report
 from runtime.launch import LaunchSpec
 
 logger = logging.getLogger(__name__)
@@ -138,11 +139,6 @@ def _reseed() -> None:
     numpy.random.seed(int.from_bytes(os.urandom(4), "little"))
 
 
-def _write_error(path: str, exc: BaseException) -> None:
-    text = f"{type(exc).__name__}: {exc}".strip()
-    Path(path).write_text(text[:2000], encoding="utf-8")
-
-
 def _run_freqtrade(launch: LaunchSpec) -> int:
     """Run `freqtrade trade -c <config>` as a library call; SIGTERM -> graceful cleanup."""
     from freqtrade.commands import Arguments
@@ -161,7 +157,7 @@ def _run_freqtrade(launch: LaunchSpec) -> int:
         return 0
     except Exception as exc:
         logger.exception("FreqTrade failed")
-        _write_error(launch.error_path, exc)
+        exit_report.write(launch.error_path, exc)
         return EXIT_FREQTRADE_ERROR
 
 
@@ -175,6 +171,7 @@ def run_bot(launch: LaunchSpec) -> None:
     _dump_stacks_on_sigusr2()
     _configure_logging(launch)
     _reseed()
+    exit_report.reserve(launch.error_path)
     from runtime.liveness import hook
 
     hook.install(launch.heartbeat_path, launch.bot_dir)

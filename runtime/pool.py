@@ -24,6 +24,7 @@ from typing import Any
 
 import aiohttp
 
+from runtime import exit_report
 from runtime.bot import BotHooks, BotProcess
 from runtime.botconfig import BotPaths, write_bot_files
 from runtime.checkouts import CheckoutMissing, Checkouts
@@ -245,9 +246,8 @@ class Pool:
 
         def explain(code: int) -> str:
             reason = describe_exit(code)
-            if paths.error.exists():
-                reason += ": " + paths.error.read_text(encoding="utf-8").strip()
-            return reason
+            error = exit_report.read(paths.error)
+            return reason if error is None else f"{reason}: {error}"
 
         def exited(reason: str) -> None:
             self.events.emit(

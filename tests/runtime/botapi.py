@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -27,11 +28,30 @@ async def bot_post(bot: dict[str, Any], path: str, body: dict[str, Any]) -> Any:
             return await response.json()
 
 
-async def trade_ids(bot: dict[str, Any]) -> set[int]:
-    """Ids of the bot's open (`/status`) and closed (`/trades`) trades."""
+@dataclass(frozen=True)
+class SeenTrade:
+    """One trade as the bot reported it: what must never change once seen."""
+
+    trade_id: int
+    pair: str
+    open_date: str
+    is_open: bool
+
+
+async def seen_trades(bot: dict[str, Any]) -> dict[int, SeenTrade]:
+    """Every trade the bot's API reports, open (`/status`) and closed (`/trades`), by id."""
     open_trades = await bot_get(bot, "status")
     closed = (await bot_get(bot, "trades?limit=500"))["trades"]
-    return {int(t["trade_id"]) for t in [*open_trades, *closed]}
+    seen: dict[int, SeenTrade] = {}
+    for raw in [*closed, *open_trades]:
+        trade = SeenTrade(int(raw["trade_id"]), raw["pair"], raw["open_date"], bool(raw["is_open"]))
+        seen[trade.trade_id] = trade
+    return seen
+
+
+async def trade_ids(bot: dict[str, Any]) -> set[int]:
+    """Ids of the bot's open (`/status`) and closed (`/trades`) trades."""
+    return set(await seen_trades(bot))
 
 
 async def ensure_trade(bot: dict[str, Any]) -> set[int]:

@@ -1,7 +1,13 @@
-"""A real `cryptopilot pool run`: SIGKILL it, its bots die within 2 s; a new one restores them."""
+"""A real `cryptopilot pool run`: SIGKILL it, its bots die within 2 s; a new one restores them.
+
+Started again on the same folder and ports it brings back every bot, and every trade each
+bot had (open trades still open on the same pair and open date, closed ones still closed),
+with FreqTrade's SQLite intact.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -15,14 +21,17 @@ from typing import Any
 import psutil
 import pytest
 
+from runtime.botconfig import BotPaths
 from runtime.rpc.client import PoolApiError, PoolClient
+from tests.faults.trades import check_database, still_there
 from tests.fixtures.pools import RunningPool, running_pool
 from tests.helpers import async_wait_until, free_port, wait_until
-from tests.runtime.botapi import ensure_trade, trade_ids
+from tests.runtime.botapi import SeenTrade, bot_post, ensure_trade, seen_trades
 from tests.runtime.conftest import TOKEN, bot_body
 
 REPO = Path(__file__).resolve().parents[2]
 FORCE = {"force_entry_enable": True}
+BOTS = ("k1", "k2")
 
 
 def cli(url: str, *args: str) -> Any:
@@ -63,10 +72,14 @@ async def test_supervisor_sigkill_takes_bots_down_and_restart_restores(
         first = pool.process
         async with PoolClient(url, TOKEN) as client:
             await async_wait_until(lambda: _pool_up(client), timeout=60, what="supervisor up")
-            for bot_id in ("k1", "k2"):
+            for bot_id in BOTS:
                 await client.add_bot(bot_body(bot_id, config_overrides=FORCE))
-            bots = [await client.wait_for_state(b, "running", 90) for b in ("k1", "k2")]
-            trades = await async_wait_until(lambda: ensure_trade(bots[0]), 30, what="a trade")
+            bots = [await client.wait_for_state(b, "running", 90) for b in BOTS]
+            for bot in bots:
+                await async_wait_until(functools.partial(ensure_trade, bot), 30, what="a trade")
+            # One closed trade besides the open ones, so both kinds must come back.
+            await _close_one(bots[1])
+            before = [await seen_trades(bot) for bot in bots]
             health = await client.health()
 
             # The CLI client talks to the same supervisor.
@@ -97,9 +110,36 @@ async def test_supervisor_sigkill_takes_bots_down_and_restart_restores(
     with pool_process():
         async with PoolClient(url, TOKEN) as client:
             await async_wait_until(lambda: _pool_up(client), timeout=60, what="supervisor back")
-            back = [await client.wait_for_state(b, "running", 90) for b in ("k1", "k2")]
+            back = [await client.wait_for_state(b, "running", 90) for b in BOTS]
             assert [b["api_port"] for b in back] == [b["api_port"] for b in bots]
-            assert trades <= await trade_ids(back[0])
+            after = [await seen_trades(bot) for bot in back]
+            for old, new in zip(before, after, strict=True):
+                assert not still_there(old, new)
+            assert any(t.is_open for t in before[0].values())
+            assert any(not t.is_open for t in before[1].values())
+            for bot_id in BOTS:
+                await client.stop_bot(bot_id)
+            for bot_id in BOTS:
+                await client.wait_for_state(bot_id, "stopped", 30)
+    for bot_id, old in zip(BOTS, before, strict=True):
+        database = check_database(BotPaths.of(data, bot_id).database)
+        assert database.integrity == "ok"
+        assert database.duplicated() == []
+        assert set(old) <= set(database.trade_ids)
+
+
+async def _close_one(bot: dict[str, Any]) -> None:
+    """Force-exit one open trade and wait until FreqTrade reports it closed."""
+    trades: dict[int, SeenTrade] = await seen_trades(bot)
+    if any(not t.is_open for t in trades.values()):
+        return  # the strategy already closed one
+    trade_id = next(t.trade_id for t in trades.values() if t.is_open)
+    await bot_post(bot, "forceexit", {"tradeid": str(trade_id), "ordertype": "market"})
+
+    async def closed() -> bool:
+        return not (await seen_trades(bot))[trade_id].is_open
+
+    await async_wait_until(closed, 30, what=f"trade {trade_id} closed")
 
 
 def _not_zombie(pid: int) -> bool:
