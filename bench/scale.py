@@ -337,10 +337,13 @@ async def run_catalogue(args: argparse.Namespace, markets: int) -> dict[str, Any
         try:
             steps = await ramp(args, sandbox, process.pid, work)
             count = separate_count(args, steps)
-            separate = None
+            separate: dict[str, Any] | None = None
             if count:
                 log(f"separate side: {count} `freqtrade trade` processes")
-                separate = await separate_side(count, args.settle, sandbox, work)
+                try:
+                    separate = await separate_side(count, args.settle, sandbox, work)
+                except TimeoutError as exc:  # reported, so the ramp's figures are not lost
+                    separate = {"error": str(exc), "total_pss_mib": math.nan}
         finally:
             stop_process(process, 60)
     return summarise(markets, steps, count, separate)
@@ -354,7 +357,7 @@ def summarise(
     last = steps[-1]
     same = next((s for s in steps if s["bots"] == count), None)
     ratio = None
-    if separate is not None and same is not None:
+    if separate is not None and same is not None and "error" not in separate:
         ratio = same["total_pss_mib"] / separate["total_pss_mib"]
     return {
         "markets": markets or "regular",
@@ -386,7 +389,9 @@ def report(result: dict[str, Any]) -> None:
     else:
         print(f"knee: at {knee['bots']} bots; limit: {knee['limit']}")
     separate = result["separate"]
-    if separate is not None:
+    if separate is not None and "error" in separate:
+        print(f"separate: {separate['bots']} processes FAILED: {separate['error']}")
+    elif separate is not None:
         print(f"separate: {separate['bots']} processes {separate['total_pss_mib']:.0f} MiB PSS")
     got, ok = result["targets"], []
     ratio = "n/a" if got["ratio"] is None else f"{got['ratio']:.2f}"
