@@ -218,7 +218,9 @@ async def measure_step(
     bot_pids = [v["pid"] for v in views if v.get("pid")]
     named = roles(pools, bot_pids, sandbox_pid)
     before, started = cpu_seconds(named), time.monotonic()
+    psutil.cpu_percent(None)  # starts the host-wide window (other sessions' work included)
     await asyncio.sleep(settle)
+    host_cpu = psutil.cpu_percent(None)
     after, window = cpu_seconds(named), time.monotonic() - started
     cores = psutil.cpu_count() or 1
     cpu: dict[str, float] = {}
@@ -237,6 +239,7 @@ async def measure_step(
         "pss_per_bot_mib": (total - base) / len(bot_pids) / MiB,
         "cpu_percent": {k: round(v, 1) for k, v in sorted(cpu.items())},
         "cpu_total_percent": round(sum(cpu.values()), 1),
+        "host_cpu_percent": host_cpu,
         "top_processes": [
             {"role": role, "pid": pid, "cpu_percent": round(share, 1)}
             for share, role, pid in sorted(per_process, reverse=True)[:5]
@@ -262,8 +265,12 @@ def limit_of(step: dict[str, Any]) -> str:
         return f"memory ({step['available_mib']:.0f} MiB free)"
     shares = ", ".join(f"{k} {v:.0f}%" for k, v in step["cpu_percent"].items())
     busiest = max(step["cpu_percent"], key=step["cpu_percent"].__getitem__)
-    saturated = "CPU saturated" if step["cpu_total_percent"] >= 85 else "CPU not saturated"
-    return f"{saturated} ({step['cpu_total_percent']:.0f}% of all cores: {shares}); most: {busiest}"
+    host = step["host_cpu_percent"]
+    saturated = "CPU saturated" if host >= 85 else "CPU not saturated"
+    return (
+        f"{saturated} (host {host:.0f}%; ours {step['cpu_total_percent']:.0f}% of all cores: "
+        f"{shares}); most: {busiest}"
+    )
 
 
 async def ramp(args: argparse.Namespace, sandbox: str, sandbox_pid: int, work: Path) -> list[Any]:
@@ -314,6 +321,7 @@ def step_line(step: dict[str, Any]) -> str:
     return (
         f"{step['bots']:>4} bots {step['pools']:>3} pools  PSS {step['total_pss_mib']:>7.0f} MiB"
         f" ({step['pss_per_bot_mib']:5.1f}/bot)  CPU {step['cpu_total_percent']:5.1f}%"
+        f" (host {step['host_cpu_percent']:.0f}%)"
         f"  lag p50/max {step['lag_p50_s']:5.2f}/{step['lag_max_s']:5.2f}s late {step['late']:>3}"
         f"  hot add p50/max {step['hot_add_s']['p50']:.2f}/{step['hot_add_s']['max']:.2f}s"
         f"  P1 p50/p95 {step['p1']['p50_ms']:6.1f}/{step['p1']['p95_ms']:6.1f} ms"
