@@ -4,11 +4,16 @@ Pure data and small lookups, no prices: `market.py` walks the prices, `server.py
 Every base is listed against every quote; USD trades at the USDT price and EUR at the USDT
 price times a fixed FX rate, so a user's `BTC/EUR` bot sees the same market shape as
 `BTC/USDT`.
+
+`catalogue(markets)` can list more: deterministic extra USDT markets (`XAAA/USDT`,
+`XAAB/USDT`, ...) up to `markets` in all, so bots load a Binance-sized market list (about
+2,000 spot markets) as they do in production. The regular markets stay what they are.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 # Reference price (in USDT) around which each base's random walk reverts.
@@ -52,6 +57,7 @@ class Instrument:
     volume_share: float
     tick_size: float
     step_size: float
+    anchor: float  # the base's reference price in USDT, around which its walk reverts
 
     @property
     def symbol(self) -> str:
@@ -79,26 +85,58 @@ def decimals(step: float) -> int:
     return max(0, -round(math.log10(step)))
 
 
-def _instrument(base: str, quote: str) -> Instrument:
-    fx, share = QUOTES[quote]
-    price = ANCHOR_PRICES[base] * fx
+def _instrument(base: str, quote: str, anchor: float, share: float | None = None) -> Instrument:
+    fx, quote_share = QUOTES[quote]
+    price = anchor * fx
     magnitude = math.floor(math.log10(price))
     # Roughly Binance's choice: ~7 significant digits of price, ~$1-10 per amount step.
     tick = 10.0 ** max(magnitude - 6, -8)
     step = 10.0 ** min(max(math.floor(math.log10(1.0 / price)), -8), 0)
-    return Instrument(base, quote, fx, share, tick, step)
+    return Instrument(base, quote, fx, quote_share if share is None else share, tick, step, anchor)
 
 
 INSTRUMENTS: dict[str, Instrument] = {
-    inst.symbol: inst for inst in (_instrument(b, q) for q in QUOTES for b in ANCHOR_PRICES)
+    inst.symbol: inst
+    for inst in (_instrument(b, q, ANCHOR_PRICES[b]) for q in QUOTES for b in ANCHOR_PRICES)
 }
 _BY_PAIR: dict[str, Instrument] = {inst.pair: inst for inst in INSTRUMENTS.values()}
 
+EXTRA_QUOTE = "USDT"
+EXTRA_VOLUME_SHARE = 0.05  # an extra market trades a twentieth of a regular one's volume
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_EXTRA_MAX = len(_LETTERS) ** 3
 
-def instrument(symbol: str) -> Instrument:
-    """Look up a Binance symbol (`BTCUSDT`); raises `UnknownPairError`."""
+
+def extra_base(index: int) -> str:
+    """The name of the `index`-th extra base: XAAA, XAAB, ... (never a regular base)."""
+    first, rest = divmod(index, len(_LETTERS) ** 2)
+    second, third = divmod(rest, len(_LETTERS))
+    return "X" + _LETTERS[first] + _LETTERS[second] + _LETTERS[third]
+
+
+def extra_anchor(index: int) -> float:
+    """A deterministic reference price spread log-uniformly over 0.001-10,000 USDT."""
+    fraction = (index * 2_654_435_761) % 10_007 / 10_007  # Knuth's multiplicative hash
+    return float(f"{10.0 ** (fraction * 7 - 3):.6g}")
+
+
+def catalogue(markets: int = 0) -> dict[str, Instrument]:
+    """The listed instruments by symbol: the regular ones, then extra USDT markets up to
+    `markets` in all (0, or anything up to the regular count, lists the regular ones only)."""
+    extras = max(0, markets - len(INSTRUMENTS))
+    if extras > _EXTRA_MAX:
+        raise ValueError(f"at most {len(INSTRUMENTS) + _EXTRA_MAX} markets, not {markets}")
+    listed = dict(INSTRUMENTS)
+    for index in range(extras):
+        inst = _instrument(extra_base(index), EXTRA_QUOTE, extra_anchor(index), EXTRA_VOLUME_SHARE)
+        listed[inst.symbol] = inst
+    return listed
+
+
+def instrument(symbol: str, listed: Mapping[str, Instrument] = INSTRUMENTS) -> Instrument:
+    """Look up a Binance symbol (`BTCUSDT`) among `listed`; raises `UnknownPairError`."""
     try:
-        return INSTRUMENTS[symbol]
+        return listed[symbol]
     except KeyError:
         raise UnknownPairError(f"unknown symbol {symbol!r}") from None
 

@@ -33,6 +33,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=f"std of a 1-minute log return (default {defaults.volatility})",
     )
     parser.add_argument(
+        "--markets",
+        type=int,
+        help=(
+            "spot markets to list in all, extra deterministic USDT markets above the 36 "
+            f"regular ones; 2000 is Binance-sized (default {defaults.markets})"
+        ),
+    )
+    parser.add_argument(
         "--log-level", default=None, help=f"logging level (default {defaults.log_level})"
     )
     parser.set_defaults(func=run)
@@ -50,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         seed=args.seed,
         volatility=args.volatility,
+        markets=args.markets,
         log_level=args.log_level,
     )
     configure_logging(settings.log_level, settings.log_json, service="sandbox")

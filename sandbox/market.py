@@ -7,12 +7,13 @@ clock reading, which is what makes the market deterministic and testable.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
-from sandbox.catalog import ANCHOR_PRICES, Instrument, instrument
+from sandbox.catalog import INSTRUMENTS, Instrument, instrument
 from sandbox.walk import CHUNK_MINUTES, MINUTE_MS, FloatArray, PriceWalk
 
 # Binance interval name -> minutes. All divide a UTC day, so epoch alignment is Binance's.
@@ -82,16 +83,19 @@ class Book:
 class Market:
     """Prices of every instrument, derived from one seeded `PriceWalk`."""
 
-    def __init__(self, seed: int, volatility: float) -> None:
+    def __init__(
+        self, seed: int, volatility: float, listed: Mapping[str, Instrument] = INSTRUMENTS
+    ) -> None:
         self.walk = PriceWalk(seed, volatility)
+        self.listed = listed
 
     def _prices(self, inst: Instrument, offsets: FloatArray) -> FloatArray:
-        scale = ANCHOR_PRICES[inst.base] * inst.fx
+        scale = inst.anchor * inst.fx
         prices: FloatArray = np.round(scale * np.exp(offsets), inst.price_decimals)
         return prices
 
     def _volume(self, inst: Instrument, raw: FloatArray) -> FloatArray:
-        units = MINUTE_NOTIONAL * inst.volume_share / (ANCHOR_PRICES[inst.base] * inst.fx)
+        units = MINUTE_NOTIONAL * inst.volume_share / (inst.anchor * inst.fx)
         volume: FloatArray = np.round(raw * units, inst.amount_decimals)
         return volume
 
@@ -109,7 +113,7 @@ class Market:
         With `start_ms` the earliest candles from there on; otherwise the latest up to
         `end_ms` (default now). The newest candle may be the current, still-forming one.
         """
-        inst = instrument(symbol)
+        inst = instrument(symbol, self.listed)
         step = INTERVALS[interval] * MINUTE_MS
         newest = min(now_ms, end_ms if end_ms is not None else now_ms) // step * step
         oldest = -(-LISTED_AT_MS // step) * step
@@ -142,13 +146,13 @@ class Market:
 
     def last_price(self, symbol: str, now_ms: int) -> float:
         """The price of the last trade (the current 5-second tick)."""
-        inst = instrument(symbol)
+        inst = instrument(symbol, self.listed)
         offset = np.array([self.walk.level(inst.base, now_ms)])
         return float(self._prices(inst, offset)[0])
 
     def ticker_24h(self, symbol: str, now_ms: int) -> Ticker24h:
         """Rolling 24 hours ending now, consistent with the 1-minute candles."""
-        inst = instrument(symbol)
+        inst = instrument(symbol, self.listed)
         minute = now_ms // MINUTE_MS
         bars = self.walk.minutes(inst.base, minute - 1_440, minute, now_ms)
         closes = self._prices(inst, bars.close)
@@ -170,8 +174,8 @@ class Market:
 
     def book(self, symbol: str, now_ms: int, limit: int) -> Book:
         """An order book of `limit` levels a side around the current price."""
-        inst = instrument(symbol)
-        mid = ANCHOR_PRICES[inst.base] * inst.fx * math.exp(self.walk.level(inst.base, now_ms))
+        inst = instrument(symbol, self.listed)
+        mid = inst.anchor * inst.fx * math.exp(self.walk.level(inst.base, now_ms))
         tick = inst.tick_size
         gap = max(1, round(mid * BOOK_STEP / tick))  # ticks between levels
         best_bid = math.floor(mid * (1 - BOOK_SPREAD / 2) / tick)

@@ -27,22 +27,26 @@ def required(query: Mapping[str, str], name: str) -> str:
     return value
 
 
-def symbol(value: str, name: str = "symbol") -> Instrument:
+def symbol(
+    value: str, name: str = "symbol", listed: Mapping[str, Instrument] = INSTRUMENTS
+) -> Instrument:
     """A listed instrument, from its Binance id."""
     if not _SYMBOL.match(value):
         raise _illegal(name, _SYMBOL.pattern)
     try:
-        return INSTRUMENTS[value]
+        return listed[value]
     except KeyError:
         raise InvalidSymbolError() from None
 
 
-def symbols(query: Mapping[str, str]) -> list[Instrument] | None:
+def symbols(
+    query: Mapping[str, str], listed: Mapping[str, Instrument] = INSTRUMENTS
+) -> list[Instrument] | None:
     """`symbol=X` or `symbols=["X","Y"]` as a list; None when neither is sent (all)."""
     if "symbol" in query and "symbols" in query:
         raise BadParameterError("Parameters 'symbol' and 'symbols' cannot be sent together.")
     if "symbol" in query:
-        return [symbol(required(query, "symbol"))]
+        return [symbol(required(query, "symbol"), listed=listed)]
     if "symbols" not in query:
         return None
     raw = required(query, "symbols")
@@ -52,7 +56,7 @@ def symbols(query: Mapping[str, str]) -> list[Instrument] | None:
         names = None
     if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
         raise _illegal("symbols", '["SYMBOL1","SYMBOL2"]')
-    return [symbol(name, "symbols") for name in names]
+    return [symbol(name, "symbols", listed) for name in names]
 
 
 def integer(

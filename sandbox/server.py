@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from sandbox import params, wire
-from sandbox.catalog import INSTRUMENTS
+from sandbox.catalog import Instrument, catalogue
 from sandbox.errors import (
     ApiError,
     HttpError,
@@ -66,6 +66,19 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     return web.json_response({"code": error.code, "msg": error.msg}, status=error.status)
 
 
+def listed(request: web.Request) -> list[Instrument]:
+    """The instruments a request names (`symbol=`/`symbols=`), or every listed one."""
+    market = request.app[MARKET]
+    return params.symbols(request.query, market.listed) or list(market.listed.values())
+
+
+def one_listed(request: web.Request) -> Instrument:
+    """The listed instrument of the required `symbol=`."""
+    return params.symbol(
+        params.required(request.query, "symbol"), listed=request.app[MARKET].listed
+    )
+
+
 async def ping(request: web.Request) -> web.Response:
     """`GET /api/v3/ping`: connectivity check."""
     return web.json_response({})
@@ -78,14 +91,14 @@ async def server_time(request: web.Request) -> web.Response:
 
 async def exchange_info(request: web.Request) -> web.Response:
     """`GET /api/v3/exchangeInfo[?symbol=|symbols=]`: every listed spot symbol."""
-    chosen = params.symbols(request.query) or list(INSTRUMENTS.values())
+    chosen = listed(request)
     return web.json_response(wire.exchange_info(chosen, request.app[CLOCK]()))
 
 
 async def klines(request: web.Request) -> web.Response:
     """`GET /api/v3/klines?symbol=&interval=[&startTime=&endTime=&limit=]`."""
     query = request.query
-    inst = params.symbol(params.required(query, "symbol"))
+    inst = one_listed(request)
     interval = params.required(query, "interval")
     if interval not in INTERVALS:
         raise InvalidIntervalError()
@@ -101,7 +114,9 @@ async def klines(request: web.Request) -> web.Response:
 
 async def depth(request: web.Request) -> web.Response:
     """`GET /api/v3/depth?symbol=[&limit=]`: the order book around the current price."""
-    inst = params.symbol(params.required(request.query, "symbol"))
+    inst = params.symbol(
+        params.required(request.query, "symbol"), listed=request.app[MARKET].listed
+    )
     # Binance truncates limits above 5000 instead of refusing them.
     limit = min(params.integer(request.query, "limit", 100, lo=1) or 100, DEPTH_MAX)
     book = request.app[MARKET].book(inst.symbol, request.app[CLOCK](), limit)
@@ -118,7 +133,7 @@ def _one_or_many(request: web.Request, chosen: list[object]) -> web.Response:
 async def ticker_24h(request: web.Request) -> web.Response:
     """`GET /api/v3/ticker/24hr[?symbol=|symbols=]`: rolling 24-hour statistics."""
     market, now = request.app[MARKET], request.app[CLOCK]()
-    chosen = params.symbols(request.query) or list(INSTRUMENTS.values())
+    chosen = listed(request)
     entries: list[object] = [
         wire.ticker_24h(i, market.ticker_24h(i.symbol, now), market.book(i.symbol, now, 1))
         for i in chosen
@@ -129,7 +144,7 @@ async def ticker_24h(request: web.Request) -> web.Response:
 async def ticker_price(request: web.Request) -> web.Response:
     """`GET /api/v3/ticker/price[?symbol=|symbols=]`: last prices."""
     market, now = request.app[MARKET], request.app[CLOCK]()
-    chosen = params.symbols(request.query) or list(INSTRUMENTS.values())
+    chosen = listed(request)
     entries: list[object] = [
         {"symbol": i.symbol, "price": wire.num(market.last_price(i.symbol, now))} for i in chosen
     ]
@@ -139,14 +154,16 @@ async def ticker_price(request: web.Request) -> web.Response:
 async def book_ticker(request: web.Request) -> web.Response:
     """`GET /api/v3/ticker/bookTicker[?symbol=|symbols=]`: best bid and ask."""
     market, now = request.app[MARKET], request.app[CLOCK]()
-    chosen = params.symbols(request.query) or list(INSTRUMENTS.values())
+    chosen = listed(request)
     entries: list[object] = [wire.book_ticker(i, market.book(i.symbol, now, 1)) for i in chosen]
     return _one_or_many(request, entries)
 
 
 async def avg_price(request: web.Request) -> web.Response:
     """`GET /api/v3/avgPrice?symbol=`: mean close of the last 5 minutes."""
-    inst = params.symbol(params.required(request.query, "symbol"))
+    inst = params.symbol(
+        params.required(request.query, "symbol"), listed=request.app[MARKET].listed
+    )
     now = request.app[CLOCK]()
     candles = request.app[MARKET].klines(inst.symbol, "1m", now, limit=5)
     price = wire.num(float(candles.close.mean()))
@@ -157,7 +174,7 @@ def create_app(settings: SandboxSettings, clock: Clock = wall_clock_ms) -> web.A
     """Build the sandbox app; `clock` (ms since the epoch) is replaceable for tests."""
     app = web.Application(middlewares=[error_middleware])
     app[SETTINGS] = settings
-    app[MARKET] = Market(settings.seed, settings.volatility)
+    app[MARKET] = Market(settings.seed, settings.volatility, catalogue(settings.markets))
     app[CLOCK] = clock
     routes = {
         "/api/v3/ping": ping,

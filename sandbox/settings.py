@@ -19,6 +19,14 @@ class SandboxSettings(EnvSettings):
     port: int = Field(8090, description="TCP port the sandbox exchange listens on")
     seed: int = Field(42, description="Seed of every price path")
     volatility: float = Field(0.004, description="Standard deviation of a 1-minute log return")
+    markets: int = Field(
+        0,
+        ge=0,
+        description=(
+            "Spot markets listed in all: above the 36 regular ones, deterministic extra USDT "
+            "markets (2000 is Binance-sized); 0 = the regular ones only"
+        ),
+    )
     log_level: str = Field("INFO", description="Root log level")
     log_json: bool = Field(False, description="JSON log lines (use in production)")
 
