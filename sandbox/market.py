@@ -127,12 +127,12 @@ class Market:
             empty = np.empty(0)
             return Candles([], empty, empty, empty, empty, empty)
         if step == DAY_MS:
-            bars = self.walk.days(inst.base, first // DAY_MS, last // DAY_MS, now_ms)
+            bars = self.walk.days(inst.walk, first // DAY_MS, last // DAY_MS, now_ms)
             starts = ends = np.arange(len(bars.open))
         else:
             first_minute = first // MINUTE_MS
             last_minute = min((last + step) // MINUTE_MS - 1, now_ms // MINUTE_MS)
-            bars = self.walk.minutes(inst.base, first_minute, last_minute, now_ms)
+            bars = self.walk.minutes(inst.walk, first_minute, last_minute, now_ms)
             starts = np.arange(0, last_minute - first_minute + 1, step // MINUTE_MS)
             ends = np.append(starts[1:], last_minute - first_minute + 1) - 1
         return Candles(
@@ -147,14 +147,14 @@ class Market:
     def last_price(self, symbol: str, now_ms: int) -> float:
         """The price of the last trade (the current 5-second tick)."""
         inst = instrument(symbol, self.listed)
-        offset = np.array([self.walk.level(inst.base, now_ms)])
+        offset = np.array([self.walk.level(inst.walk, now_ms)])
         return float(self._prices(inst, offset)[0])
 
     def ticker_24h(self, symbol: str, now_ms: int) -> Ticker24h:
         """Rolling 24 hours ending now, consistent with the 1-minute candles."""
         inst = instrument(symbol, self.listed)
         minute = now_ms // MINUTE_MS
-        bars = self.walk.minutes(inst.base, minute - 1_440, minute, now_ms)
+        bars = self.walk.minutes(inst.walk, minute - 1_440, minute, now_ms)
         closes = self._prices(inst, bars.close)
         volumes = self._volume(inst, bars.volume[1:])
         volume = float(volumes.sum())
@@ -175,13 +175,13 @@ class Market:
     def book(self, symbol: str, now_ms: int, limit: int) -> Book:
         """An order book of `limit` levels a side around the current price."""
         inst = instrument(symbol, self.listed)
-        mid = inst.anchor * inst.fx * math.exp(self.walk.level(inst.base, now_ms))
+        mid = inst.anchor * inst.fx * math.exp(self.walk.level(inst.walk, now_ms))
         tick = inst.tick_size
         gap = max(1, round(mid * BOOK_STEP / tick))  # ticks between levels
         best_bid = math.floor(mid * (1 - BOOK_SPREAD / 2) / tick)
         best_ask = max(math.ceil(mid * (1 + BOOK_SPREAD / 2) / tick), best_bid + 1)
         levels = min(limit, MAX_BOOK_LEVELS)
-        rng = self.walk.book_rng(inst.base, now_ms)
+        rng = self.walk.book_rng(inst.walk, now_ms)
         unit = 2_000.0 * inst.volume_share / mid  # ~2k quote currency a level, growing deeper
         sizes = rng.exponential(1.0, (2, levels)) * unit * (1 + np.arange(levels) / 10)
         sizes = np.maximum(np.round(sizes, inst.amount_decimals), inst.step_size)
