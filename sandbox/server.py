@@ -17,6 +17,7 @@ from sandbox.errors import (
     MethodNotAllowedError,
     NotFoundError,
 )
+from sandbox.faults import add_fault_routes, fault_middleware
 from sandbox.market import INTERVALS, Market
 from sandbox.settings import SandboxSettings
 
@@ -171,8 +172,12 @@ async def avg_price(request: web.Request) -> web.Response:
 
 
 def create_app(settings: SandboxSettings, clock: Clock = wall_clock_ms) -> web.Application:
-    """Build the sandbox app; `clock` (ms since the epoch) is replaceable for tests."""
-    app = web.Application(middlewares=[error_middleware])
+    """Build the sandbox app; `clock` (ms since the epoch) is replaceable for tests.
+
+    `/sandbox/faults` (sandbox/faults.py) makes the exchange routes misbehave on purpose.
+    """
+    # Faults sit inside the error middleware: a refused fault request is a Binance error body.
+    app = web.Application(middlewares=[error_middleware, fault_middleware])
     app[SETTINGS] = settings
     app[MARKET] = Market(settings.seed, settings.volatility, catalogue(settings.markets))
     app[CLOCK] = clock
@@ -189,4 +194,5 @@ def create_app(settings: SandboxSettings, clock: Clock = wall_clock_ms) -> web.A
     }
     for path, handler in routes.items():
         app.router.add_get(path, handler)
+    add_fault_routes(app)
     return app

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, make_url, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from gateway.errors import Unavailable
@@ -64,6 +64,27 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    """True when `exc` says the database is away (down, restarting, connection cut).
+
+    The one place that tells an outage from a bug. SQLAlchemy wraps the driver's errors on
+    a live connection (`OperationalError`, `InterfaceError`, or any error it marked as a
+    disconnect); asyncpg's failed *connect* (refused, reset, timed out) escapes unwrapped
+    as an `OSError`/`TimeoutError`, so those count when raised from inside SQLAlchemy.
+    """
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    if isinstance(exc, OSError | TimeoutError):
+        traceback = exc.__traceback__
+        while traceback is not None:
+            if traceback.tb_frame.f_globals.get("__name__", "").startswith("sqlalchemy."):
+                return True
+            traceback = traceback.tb_next
+    return False
 
 
 def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:

@@ -8,6 +8,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from gateway.db.database import is_database_outage
 from gateway.errors import ApiError, Unavailable
 from gateway.keys import METRICS
 from gateway.routing import route_of
@@ -63,11 +64,17 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if exc.status < 400:
             raise
         return error_response(_from_http(exc, request), request)
-    except _TEMPORARY as exc:
+    except Exception as exc:
+        return error_response(_unexpected(exc, request), request)
+
+
+def _unexpected(exc: Exception, request: web.Request) -> ApiError:
+    """A failure no handler expected: a dependency that is down (503) or a bug (500)."""
+    if is_database_outage(exc):
+        logger.warning("database unavailable on %s %s: %r", request.method, request.path, exc)
+        return Unavailable("Database is not reachable, please retry", "DATABASE_UNAVAILABLE")
+    if isinstance(exc, _TEMPORARY):
         logger.warning("dependency failure on %s %s: %r", request.method, request.path, exc)
-        unavailable = Unavailable("Service temporarily unavailable, please retry", "UNAVAILABLE")
-        return error_response(unavailable, request)
-    except Exception:
-        logger.exception("unhandled error on %s %s", request.method, request.path)
-        bug = ApiError("Internal server error", "INTERNAL_ERROR")
-        return error_response(bug, request)
+        return Unavailable("Service temporarily unavailable, please retry", "UNAVAILABLE")
+    logger.exception("unhandled error on %s %s", request.method, request.path)
+    return ApiError("Internal server error", "INTERNAL_ERROR")

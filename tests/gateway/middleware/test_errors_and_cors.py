@@ -133,3 +133,21 @@ async def test_ready_is_503_when_the_database_is_unreachable(make_client) -> Non
     assert response.status == 503
     assert body["success"] is False and body["code"] == "DATABASE_UNAVAILABLE"
     assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+
+
+async def test_a_route_that_needs_a_database_that_is_down_is_503_database_unavailable(
+    make_client,
+) -> None:
+    client = await make_client(
+        database_url="postgresql+asyncpg://postgres@127.0.0.1:1/none", auto_migrate=False
+    )
+    response = await client.post(
+        "/api/auth/login", json={"email": "alice@example.com", "password": "correct-horse"}
+    )
+    assert response.status == 503
+    assert await response.json() == {
+        "success": False,
+        "message": "Database is not reachable, please retry",
+        "code": "DATABASE_UNAVAILABLE",
+    }
+    assert (await client.get("/api/health")).status == 200  # liveness needs no database
