@@ -25,6 +25,7 @@ import csv
 import json
 import os
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -122,6 +123,8 @@ class Sampler:
         while not self._stop.wait(self._interval):
             for name, process in self._processes.items():
                 try:
+                    if not process.is_running() or process.status() == psutil.STATUS_ZOMBIE:
+                        continue
                     self.samples[name].append(
                         (process.cpu_percent(None), process.memory_info().rss)
                     )
@@ -158,7 +161,12 @@ def run_locust(
         "--csv", str(prefix), "--json-file", str(prefix), "--only-summary", "--loglevel", "WARNING",
         "--exit-code-on-error", "0",
     ]  # fmt: skip
-    env = {**os.environ, "CRYPTOPILOT_LOAD_USERS": str(accounts_file)}
+    env = {
+        **os.environ,
+        "CRYPTOPILOT_LOAD_USERS": str(accounts_file),
+        "CRYPTOPILOT_LOAD_REFRESH_AFTER": str(args.refresh_after),
+        "CRYPTOPILOT_LOAD_REOPEN_AFTER": str(args.reopen_after),
+    }
     with (work / "locust.log").open("wb") as log:
         locust = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
@@ -207,12 +215,17 @@ def row(name: str, entries: list[dict[str, Any]], duration: float) -> dict[str, 
 def read_stats(prefix: Path, duration: float) -> dict[str, Any]:
     """Locust's JSON stats and failures CSV: a row per endpoint, totals and failure reasons.
 
-    SSE events are rows of their own (their "latency" is the gap between events) and stay out
-    of the HTTP totals; the stream's opening is an HTTP request and counts."""
+    SSE entries (events, whose "latency" is the gap between events, lost and re-opened
+    streams) are rows of their own and stay out of the HTTP totals; the stream's opening is
+    an HTTP request and counts."""
     entries: list[dict[str, Any]] = json.loads(Path(f"{prefix}.json").read_text())
     entries.sort(key=lambda e: str(e["name"]))
-    http = [e for e in entries if not str(e["name"]).startswith("X1 event")]
-    events = [e for e in entries if str(e["name"]).startswith("X1 event")]
+    http = [e for e in entries if e["method"] != "SSE"]
+    sse = [e for e in entries if e["method"] == "SSE"]
+
+    def count(start: str) -> int:
+        return sum(int(e["num_requests"]) for e in sse if str(e["name"]).startswith(start))
+
     with Path(f"{prefix}_failures.csv").open() as handle:
         failures = [
             {"name": f["Name"], "error": f["Error"], "count": int(f["Occurrences"])}
@@ -221,7 +234,12 @@ def read_stats(prefix: Path, duration: float) -> dict[str, Any]:
     return {
         "endpoints": [row(str(e["name"]), [e], duration) for e in entries],
         "totals": row("HTTP total", http, duration),
-        "sse_events": sum(int(e["num_requests"]) for e in events),
+        "sse": {
+            "events": count("X1 event"),
+            "lost": count("X1 stream lost"),
+            "reopened": count("X1 stream re-opened"),
+            "errors": sum(int(e["num_failures"]) for e in sse),
+        },
         "failures": failures,
     }
 
@@ -282,8 +300,21 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         finally:
             for process in reversed(processes):
                 stop_process(process, 60)
-    config = {k: getattr(args, k) for k in ("users", "spawn_rate", "duration", "bots")}
-    return {"config": config | {"bcrypt_rounds": args.bcrypt_rounds}, **stats, **resources}
+            if args.keep_logs:
+                keep = Path(args.keep_logs)
+                keep.mkdir(parents=True, exist_ok=True)
+                for log in work.glob("*.log"):
+                    shutil.copy(log, keep / log.name)
+    names = (
+        "users",
+        "spawn_rate",
+        "duration",
+        "bots",
+        "bcrypt_rounds",
+        "refresh_after",
+        "reopen_after",
+    )
+    return {"config": {k: getattr(args, k) for k in names}, **stats, **resources}
 
 
 def print_table(result: dict[str, Any]) -> None:
@@ -293,8 +324,10 @@ def print_table(result: dict[str, Any]) -> None:
             f"{line['name']:<48}{line['requests']:>9}{line['rps']:>8.2f}"
             f"{line['p50_ms']:>9.0f}{line['p99_ms']:>9.0f}{line['errors']:>8}"
         )
+    sse = result["sse"]
     print(
-        f"HTTP error rate: {result['totals']['error_rate']:.4%}; SSE events: {result['sse_events']}"
+        f"HTTP error rate: {result['totals']['error_rate']:.4%}; SSE: {sse['events']} events, "
+        f"{sse['lost']} streams lost, {sse['reopened']} re-opened, {sse['errors']} errors"
     )
     for name in ("gateway", "locust"):
         if figures := result.get(name):
@@ -315,6 +348,19 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=120, help="seconds locust runs (120)")
     parser.add_argument("--bots", type=int, default=3, help="real bots, one user each (3)")
     parser.add_argument("--bcrypt-rounds", type=int, default=4, help="password hash cost (4)")
+    parser.add_argument(
+        "--refresh-after",
+        type=float,
+        default=13 * 60,
+        help="seconds from a login or refresh to the client's next refresh (frontend: 780)",
+    )
+    parser.add_argument(
+        "--reopen-after",
+        type=float,
+        default=13 * 60,
+        help="seconds from a stream's opening to the client re-opening it (frontend: 780)",
+    )
+    parser.add_argument("--keep-logs", default="", help="copy the processes' logs to this folder")
     parser.add_argument("--json", action="store_true", help="print machine-readable figures")
     args = parser.parse_args()
     if not 0 <= args.bots <= args.users:

@@ -15,9 +15,11 @@ What each simulated user does is what the unchanged frontend does (API contract 
 Not covered: the strategy WebSocket X2 (`/ws/strategies`: no locust client for it) and the
 browser's direct calls to public market-data APIs (§1.4, not the gateway's).
 
-SSE events are reported as request type `SSE`, name `X1 event <name>`, with the time since
-the previous event (or since the stream opened) as their "response time". Accounts come from
-the JSON file named by `CRYPTOPILOT_LOAD_USERS` (`[{"email": ..., "password": ...}, ...]`,
+The stream's opening is a GET (time to its headers); its events are request type `SSE`,
+name `X1 event <name>`, with the time since the previous event (or since the stream opened)
+as their "response time"; `X1 stream lost` (a failure) and `X1 stream re-opened` (the
+client's 13-minute re-open) are `SSE` entries too. Accounts come from the JSON file named
+by `CRYPTOPILOT_LOAD_USERS` (`[{"email": ..., "password": ...}, ...]`,
 written by bench/load.py); simulated users take them in turn.
 
     locust -f bench/load/locustfile.py --headless -u 5 -r 5 -t 30s --host http://127.0.0.1:8080
@@ -38,15 +40,17 @@ from gevent.event import Event
 from locust import HttpUser, constant_pacing, task
 
 USERS_FILE = "CRYPTOPILOT_LOAD_USERS"
-# The frontend's timers (contract §2.4, §4.1).
-REFRESH_AFTER = 13 * 60.0
-REOPEN_AFTER = 13 * 60.0
+# The frontend's timers (contract §2.4, §4.1): the token refreshed 13 min after the login or
+# the last refresh, the stream re-opened 13 min after it opened; both can be shortened (s).
+REFRESH_AFTER = float(os.environ.get("CRYPTOPILOT_LOAD_REFRESH_AFTER", 13 * 60))
+REOPEN_AFTER = float(os.environ.get("CRYPTOPILOT_LOAD_REOPEN_AFTER", 13 * 60))
 RECONNECT_DELAY = 2.0
 STRATEGY_SELECTOR_DELAY = 3.0
 # How long the dashboard waits for the stream before it counts as not opening.
 OPEN_TIMEOUT = 30.0
 OPEN = "X1 GET /api/stream (open)"
 LOST = "X1 stream lost"
+REOPENED = "X1 stream re-opened"
 
 
 def _accounts() -> list[dict[str, str]]:
@@ -74,6 +78,7 @@ class DashboardUser(HttpUser):
         self.stopping = False
         self.opened = Event()
         self.login()
+        self.refresher = gevent.spawn(self.keep_token_fresh)
         self.stream = gevent.spawn(self.follow_stream)
         if not self.opened.wait(OPEN_TIMEOUT):
             return  # the dashboard shows nothing without its stream: nothing else to ask
@@ -89,6 +94,7 @@ class DashboardUser(HttpUser):
     def on_stop(self) -> None:
         self.stopping = True
         self.stream.kill(block=True, timeout=5)
+        self.refresher.kill(block=True, timeout=5)
 
     # -- the client's steps --------------------------------------------------------------
 
@@ -104,17 +110,22 @@ class DashboardUser(HttpUser):
         for _ in range(2):
             self.get("A4 GET /api/auth/verify-token", "/api/auth/verify-token")
 
-    def refresh_if_due(self) -> None:
-        if time.monotonic() - self.token_at < REFRESH_AFTER:
-            return
-        with self.client.post(
-            "/api/auth/refresh-token", name="A5 POST /api/auth/refresh-token", catch_response=True
-        ) as response:
-            token = response.json().get("accessToken") if response.status_code == 200 else None
-            if not token:
-                response.failure(f"refresh {response.status_code}: {response.text[:200]}")
-                return
-            self.token, self.token_at = str(token), time.monotonic()
+    def keep_token_fresh(self) -> None:
+        """The auth context's timer: a refresh (A5) REFRESH_AFTER s after the last token."""
+        while not self.stopping:
+            gevent.sleep(max(0.0, self.token_at + REFRESH_AFTER - time.monotonic()))
+            with self.client.post(
+                "/api/auth/refresh-token",
+                name="A5 POST /api/auth/refresh-token",
+                catch_response=True,
+            ) as response:
+                token = response.json().get("accessToken") if response.status_code == 200 else None
+                if not token:
+                    # The frontend logs the user out here; the simulated one keeps its token.
+                    response.failure(f"refresh {response.status_code}: {response.text[:200]}")
+                    self.token_at = time.monotonic()
+                    continue
+                self.token, self.token_at = str(token), time.monotonic()
 
     def dashboard_load(self) -> None:
         """What every successful stream open triggers, then the positions, settings and B7."""
@@ -141,13 +152,11 @@ class DashboardUser(HttpUser):
     @task(5)
     def dashboard_poll(self) -> None:
         """The dashboard's 30 s poll of the selected bot's profit."""
-        self.refresh_if_due()
         self.poll_profit()
 
     @task(1)
     def bot_console(self) -> None:
         """The bot console's load and one round of its 30 s balance poll."""
-        self.refresh_if_due()
         self.load_bots()
         self.get("W1 GET /api/account/wallet", "/api/account/wallet")
         self.get("O1 GET /api/freqtrade/pool/my-pools", "/api/freqtrade/pool/my-pools")
@@ -179,32 +188,30 @@ class DashboardUser(HttpUser):
         # Its own connection, as the browser's EventSource has (the REST calls go on meanwhile),
         # and plain requests: locust's session reports a request only once its body is read.
         with requests.Session() as session:
-            first = True
             while not self.stopping:
-                if self.read_stream(session) and not first and not self.stopping:
-                    self.dashboard_load()  # every re-open fetches P1 + P2 + B1 again
-                first = False
-                if not self.stopping:
+                if not self.read_stream(session) and not self.stopping:
                     gevent.sleep(RECONNECT_DELAY)
 
     def read_stream(self, session: requests.Session) -> bool:
         """Open the stream and count its events until it ends or is due to re-open.
 
-        Whether it opened (with 200)."""
-        self.refresh_if_due()
+        True when it is due (re-opened at once), False when it failed or was lost."""
         started = time.monotonic()
         try:
             response = session.get(
                 f"{self.host}/api/stream", params={"token": self.token}, stream=True, timeout=60
             )
         except OSError as exc:  # requests' errors are OSErrors
-            self.report(OPEN, started, 0, exc)
+            self.report(OPEN, started, 0, exc, kind="GET")
             return False
         with response:
             if response.status_code != 200:
-                self.report(OPEN, started, 0, OSError(f"{response.status_code}: {response.text}"))
+                failed = OSError(f"{response.status_code}: {response.text}")
+                self.report(OPEN, started, 0, failed, kind="GET")
                 return False
-            self.report(OPEN, started, 0, None)
+            self.report(OPEN, started, 0, None, kind="GET")
+            if self.opened.is_set():  # every re-open fetches P1 + P2 + B1 … again, meanwhile
+                gevent.spawn(self.dashboard_load)
             self.opened.set()
             opened = last = time.monotonic()
             name, size = "message", 0
@@ -219,18 +226,21 @@ class DashboardUser(HttpUser):
                         self.report(f"X1 event {name}", last, size, None)
                         last, name, size = time.monotonic(), "message", 0
                         if last - opened >= REOPEN_AFTER:
+                            self.report(REOPENED, opened, 0, None)
                             return True
             except OSError as exc:
                 if not self.stopping:
                     self.report(LOST, time.monotonic(), 0, exc)
-                return True
+                return False
             if not self.stopping:
                 self.report(LOST, time.monotonic(), 0, ConnectionError("stream closed by gateway"))
-            return True
+            return False
 
-    def report(self, name: str, since: float, size: int, exc: Exception | None) -> None:
-        """One SSE entry in locust's statistics, timed from `since` to now."""
+    def report(
+        self, name: str, since: float, size: int, exc: Exception | None, kind: str = "SSE"
+    ) -> None:
+        """One entry in locust's statistics, timed from `since` to now."""
         self.environment.events.request.fire(
-            request_type="SSE", name=name, response_time=(time.monotonic() - since) * 1000,
+            request_type=kind, name=name, response_time=(time.monotonic() - since) * 1000,
             response_length=size, exception=exc, context={},
         )  # fmt: skip
