@@ -8,7 +8,7 @@ WEB_STAMP  := web/node_modules/.installed
 WEB_BUILD  := web/dist/index.html
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
 
-.PHONY: install demo test lint typecheck web-check web unit images bench-pool bench-gateway bench-portfolio bench-scale clean
+.PHONY: install demo test lint typecheck web-check web unit images bench-pool bench-gateway bench-portfolio bench-scale bench-load clean
 
 install: $(PY_STAMP) $(NODE_STAMP) $(WEB_STAMP)
 
@@ -75,6 +75,9 @@ bench-portfolio: $(PY_STAMP)
 # 100 bots in pools of ten, 20 SSE streams, both sandbox catalogues (run on a quiet machine).
 bench-scale: $(PY_STAMP)
 	$(BIN)/python bench/scale.py --max-bots 100 --step 10 --markets 0 2000
+
+bench-load: $(PY_STAMP)
+	$(BIN)/python bench/load.py --users 200 --spawn-rate 10 --duration 120
 
 clean:
 	rm -rf $(VENV) node_modules web/node_modules web/dist .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache .import_linter_cache var
