@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, make_url, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from gateway.errors import Unavailable
 from migrations import migrate
@@ -32,6 +34,21 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_connect)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
+
+    @asynccontextmanager
+    async def begin_write(self) -> AsyncIterator[AsyncConnection]:
+        """A transaction that reads, then writes what it read.
+
+        On SQLite a plain `BEGIN` takes the write lock only at the first write, and fails at
+        once ("database is locked", the busy timeout does not apply) when another writer
+        committed since this transaction's first read. This one starts with `BEGIN IMMEDIATE`:
+        it waits for the write lock up front (up to the busy timeout), then reads. PostgreSQL:
+        an ordinary transaction (use row locks where needed).
+        """
+        async with self.engine.connect() as conn:
+            await conn.execution_options(**{IMMEDIATE: True})
+            async with conn.begin():
+                yield conn
 
     def describe(self) -> str:
         """The URL with any password hidden, for logs."""
@@ -98,5 +115,9 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None
 
 
+IMMEDIATE = "cryptopilot_begin_immediate"  # execution option read by _sqlite_begin
+
+
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    immediate = conn.get_execution_options().get(IMMEDIATE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

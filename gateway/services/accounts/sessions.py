@@ -102,7 +102,9 @@ class SessionStore:
         """Spend `token` and issue its successor; NotAuthenticated if it cannot be used."""
         now = self.clock()
         token_hash = hash_token(token)
-        async with self.db.engine.begin() as conn:
+        # Read the token, then spend it: a write-locked transaction, or two refreshes at
+        # once fail on SQLite (found by bench/load.py, docs/load.md).
+        async with self.db.begin_write() as conn:
             row = (
                 await conn.execute(
                     select(refresh_tokens, sessions.c.user_id, sessions.c.revoked_at)
