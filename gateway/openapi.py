@@ -14,6 +14,7 @@ from gateway.routing import Access, Route
 OpenApiDocument = dict[str, Any]
 OPENAPI_DOCUMENT = web.AppKey("openapi_document", dict[str, Any])
 
+SSE = "text/event-stream"
 _PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
 _ERRORS = {
     "400": "Malformed request",
@@ -108,6 +109,8 @@ def _responses(route: Route, components: dict[str, JsonSchema], error_ref: JsonS
         success = {"description": "OK", "content": {"application/json": {"schema": {}}}}
     else:
         schema = json_schema(route.response, components)
+        if route.content_type == SSE:
+            schema = _event_schema(schema, components)
         success = {"description": "OK", "content": {route.content_type: {"schema": schema}}}
     responses: dict[str, Any] = {str(route.status): success}
     for status, description in _ERRORS.items():
@@ -116,3 +119,31 @@ def _responses(route: Route, components: dict[str, JsonSchema], error_ref: JsonS
             "content": {"application/json": {"schema": error_ref}},
         }
     return responses
+
+
+def _event_schema(events_ref: JsonSchema, components: dict[str, JsonSchema]) -> JsonSchema:
+    """One server-sent event (OpenAPI 3.1 `schema` of an event stream describes each event).
+
+    The route's model names the events (its keys) and their JSON payloads (its values): an
+    event is `event: <key>` with `data:` that JSON document.
+    """
+    name = str(events_ref["$ref"]).rsplit("/", 1)[-1]
+    payloads: dict[str, JsonSchema] = components[name]["properties"]
+    return {
+        "description": f"One event of the stream; the payloads are #/components/schemas/{name}",
+        "oneOf": [
+            {
+                "type": "object",
+                "required": ["event", "data"],
+                "properties": {
+                    "event": {"const": event},
+                    "data": {
+                        "type": "string",
+                        "contentMediaType": "application/json",
+                        "contentSchema": payload,
+                    },
+                },
+            }
+            for event, payload in payloads.items()
+        ],
+    }

@@ -45,7 +45,7 @@ def bot_info(record: BotRecord) -> BotInfo:
         "port": record.api_port,
         "exchange": record.exchange,
         "stake_currency": record.stake_currency,
-        "stake_amount": float(record.stake_amount),
+        "stake_amount": record.stake_amount_value,
         "max_open_trades": record.max_open_trades,
         "timeframe": record.timeframe,
         "tradingPairs": record.pairs,

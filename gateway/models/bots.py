@@ -65,7 +65,8 @@ class BotInfo(TypedDict):
     port: int | None
     exchange: str
     stake_currency: str
-    stake_amount: float
+    # A number, or "unlimited" for a bot adopted with FreqTrade's unlimited stake.
+    stake_amount: float | Literal["unlimited"]
     max_open_trades: int
     timeframe: str
     tradingPairs: list[str]

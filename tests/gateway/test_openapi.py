@@ -33,3 +33,19 @@ async def test_models_become_schemas(client: AppClient) -> None:
     assert login["x-access"] == "public"
     assert document["paths"]["/api/admin/users"]["get"]["x-access"] == "admin"
     assert "429" in login["responses"]
+
+
+async def test_an_event_stream_documents_each_event(client: AppClient) -> None:
+    # Found by tests/gateway/test_fuzz_openapi.py: the stream's `schema` was the object of all
+    # payloads, but OpenAPI 3.1 reads an event stream's `schema` as the schema of one event.
+    document = await (await client.get("/api/openapi.json")).json()
+    for path in ("/api/stream", "/api/freqtrade/stream"):
+        media = document["paths"][path]["get"]["responses"]["200"]["content"]["text/event-stream"]
+        events = media["schema"]["oneOf"]
+        assert [e["properties"]["event"]["const"] for e in events] == [
+            "connected", "portfolio", "positions"
+        ]  # fmt: skip
+        portfolio = events[1]["properties"]["data"]
+        assert portfolio["contentMediaType"] == "application/json"
+        assert portfolio["contentSchema"] == {"$ref": "#/components/schemas/PortfolioBody"}
+        assert all(e["required"] == ["event", "data"] for e in events)

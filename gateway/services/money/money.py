@@ -19,7 +19,10 @@ def to_cents(value: Decimal | float | int | str) -> int:
         raise ValueError(f"{value!r} is not an amount") from None
     if not amount.is_finite():
         raise ValueError(f"{value!r} is not a finite amount")
-    return int((amount / CENT).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+    try:
+        return int((amount / CENT).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+    except InvalidOperation:  # more whole digits than Decimal's 28-digit precision holds
+        raise ValueError(f"{value!r} is too large an amount") from None
 
 
 def from_cents(cents: int) -> float:
@@ -35,7 +38,10 @@ def parse_amount(
         raise InvalidField(field, f"{field} must be a number", "INVALID_TYPE")
     if isinstance(value, float) and not math.isfinite(value):
         raise InvalidField(field, f"{field} must be a finite number", "INVALID_AMOUNT")
-    cents = to_cents(value)
+    try:
+        cents = to_cents(value)
+    except ValueError:
+        raise InvalidField(field, f"{field} is too large", "INVALID_AMOUNT") from None
     if cents < minimum_cents:
         raise InvalidField(
             field, f"{field} must be at least {from_cents(minimum_cents):.2f}", "INVALID_AMOUNT"

@@ -120,6 +120,10 @@ class StrategyStore:
         return sorted(found, key=lambda m: m.className)
 
     async def meta(self, strategy: str, commit: str | None = None) -> StrategyMeta:
+        # Only a Python class name can be a strategy; anything else must not reach git, which
+        # reads `HEAD:meta/x[.json` as an empty file instead of refusing it.
+        if not (strategy.isascii() and strategy.isidentifier()):
+            raise NotFound(f"Strategy not found: {strategy}", "UNKNOWN_STRATEGY")
         raw = await self.repo.read(commit or await self.head(), meta_path(strategy))
         if raw is None:
             raise NotFound(f"Strategy not found: {strategy}", "UNKNOWN_STRATEGY")

@@ -75,7 +75,7 @@ class BotRecord:
         return f"{self.strategy} ({self.id})"
 
     @property
-    def stake_amount_value(self) -> float | str:
+    def stake_amount_value(self) -> float | Literal["unlimited"]:
         """`stake_amount` as FreqTrade takes it: a number or `"unlimited"`."""
         return "unlimited" if self.stake_amount == "unlimited" else float(self.stake_amount)
 

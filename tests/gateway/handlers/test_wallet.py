@@ -144,6 +144,21 @@ async def test_refusals_are_json_errors(client: AppClient, make_account: MakeAcc
     assert (await get_wallet(client, alice))["balance"] == 1000
 
 
+async def test_amounts_too_large_for_cents_are_refused_not_crashed(
+    client: AppClient, make_account: MakeAccount
+) -> None:
+    # Found by tests/gateway/test_fuzz_openapi.py: these were 500s (decimal.InvalidOperation).
+    alice = await make_account()
+    for path in ("set-balance", "deposit", "withdraw", "add-to-bot", "return-from-bot"):
+        for amount in (1.7976931348623157e308, -6.8e40, 10**40):
+            payload = {"amount": amount, "botId": "b1", "returnAmount": amount}
+            response = await client.post(f"{WALLET}/{path}", json=payload, headers=alice.auth)
+            body = await response.json()
+            assert response.status == 422, (path, amount, body)
+            assert body["success"] is False and body["code"] == "INVALID_AMOUNT"
+    assert (await get_wallet(client, alice))["balance"] == 1000
+
+
 async def test_the_wallet_needs_a_login(client: AppClient) -> None:
     for method, path in [("GET", WALLET), ("POST", f"{WALLET}/deposit")]:
         response = await client.request(method, path, json={"amount": 5})

@@ -14,7 +14,7 @@ export interface Bot {
   port: number | null;
   exchange: string;
   stake_currency: string;
-  stake_amount: number;
+  stake_amount: number | "unlimited"; // "unlimited": an adopted bot with FreqTrade's unlimited stake
   max_open_trades: number;
   timeframe: string;
   tradingPairs: string[];

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from gateway.errors import BadInput, Conflict
+from gateway.errors import BadInput, Conflict, NotFound
 from gateway.services.strategies.store import SYSTEM_AUTHOR, Change, StrategyStore
 from gateway.services.strategies.validation import StrategyRefused
 from runtime.botconfig import strategies_dir
@@ -164,3 +164,14 @@ async def test_a_commit_blocked_by_another_writer_is_409_and_leaves_nothing_behi
         "meta/EmaRsiStrategy.json",
         "meta/EmaRsiStrategy.report.json",
     ]
+
+
+async def test_names_that_are_no_class_name_are_unknown_strategies(store: StrategyStore) -> None:
+    # Found by tests/gateway/test_fuzz_openapi.py: git answers `HEAD:meta/x[.json` with an
+    # empty file, which was a 500 (JSONDecodeError) on S-routes with such a class name.
+    for name in ("\u00c4\u00a3\x92[", "[", "x[", "", "../meta/EmaRsiStrategy", "Ema Rsi", "x\r"):
+        for read in (store.meta, store.versions):
+            with pytest.raises(NotFound) as excinfo:
+                await read(name)
+            assert excinfo.value.code == "UNKNOWN_STRATEGY"
+    assert (await store.meta("EmaRsiStrategy")).className == "EmaRsiStrategy"
