@@ -13,7 +13,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
 from gateway.db.database import Database
-from gateway.errors import Conflict, Forbidden, NotFound
+from gateway.errors import Conflict, NotFound
 from gateway.services.common import Clock, utcnow
 from gateway.services.recent import RecentCache
 from migrations.schema import bots
@@ -124,7 +124,11 @@ class BotStore:
         return None if row is None else _record(row)
 
     async def owned(self, user_id: str, bot_id: str, *, recent: bool = False) -> BotRecord:
-        """The bot if this user owns it: 404 `BOT_NOT_FOUND` if absent, 403 if someone else's.
+        """The bot if this user owns it; 404 `BOT_NOT_FOUND` if absent or someone else's.
+
+        Another user's bot answers exactly as a missing one, so ids cannot be probed for
+        (tests/gateway/test_isolation_matrix.py; the old server's 403 `NOT_BOT_OWNER` told
+        the caller the bot existed, and the frontend handles both alike, contract §2.5).
 
         `recent`: a row read less than `recent_ttl` seconds ago will do (the proxy's hot path).
         """
@@ -132,10 +136,8 @@ class BotStore:
             found = await self._recent.get(bot_id, lambda: self.find(bot_id))
         else:
             found = await self.find(bot_id)
-        if found is None or found.desired_state == "deleting":
+        if found is None or found.desired_state == "deleting" or found.user_id != user_id:
             raise NotFound("Instance not found", "BOT_NOT_FOUND")
-        if found.user_id != user_id:
-            raise Forbidden("You do not have permission to access this bot", "NOT_BOT_OWNER")
         return found
 
     async def list_for_user(self, user_id: str) -> list[BotRecord]:

@@ -94,7 +94,8 @@ async def test_proxy_refuses_strangers_and_reports_offline_bots(
         return response.status, await response.json()
 
     status, body = await get("alice-bot-1/api/v1/balance", bob.auth)
-    assert (status, body["code"], body["success"]) == (403, "NOT_BOT_OWNER", False)
+    # Someone else's bot answers as a missing one: its id cannot be probed for.
+    assert (status, body["code"], body["success"]) == (404, "BOT_NOT_FOUND", False)
     status, body = await get("nobody-bot/api/v1/balance", bob.auth)
     assert (status, body["message"]) == (404, "Instance not found")
     status, body = await get("alice-bot-1/api/v1/token/login", alice.auth)

@@ -204,8 +204,8 @@ async def test_per_bot_routes_check_ownership(client: AppClient) -> None:
         response = await client.request(
             method, template.format("a1"), json=payload, headers=bob.auth
         )
-        body = await _json(response, 403)
-        assert body["code"] == "NOT_BOT_OWNER" and body["success"] is False
+        body = await _json(response, 404)  # as a missing bot: ids cannot be probed for
+        assert body["code"] == "BOT_NOT_FOUND" and body["success"] is False
         response = await client.request(
             method, template.format("nobody"), json=payload, headers=alice.auth
         )
