@@ -25,6 +25,7 @@ from gateway.services.common import iso
 from gateway.services.money.money import dollars, from_cents, parse_amount
 from gateway.services.money.wallet import (
     MAX_SET_BALANCE_CENTS,
+    MAX_TRANSACTIONS_OFFSET,
     MAX_TRANSACTIONS_PAGE,
     RECENT_TRANSACTIONS,
     Allocation,
@@ -161,8 +162,9 @@ _PAGE_QUERY = (
     ),
     QueryParam(
         "offset",
-        {"type": "integer", "minimum": 0, "default": 0},
-        "How many of the newest rows to skip (400 INVALID_OFFSET when negative)",
+        {"type": "integer", "minimum": 0, "maximum": MAX_TRANSACTIONS_OFFSET, "default": 0},
+        "How many of the newest rows to skip (400 INVALID_OFFSET when negative or past the "
+        "maximum)",
     ),
 )  # fmt: skip
 

@@ -56,6 +56,8 @@ logger = logging.getLogger(__name__)
 RECENT_TRANSACTIONS = 20
 MAX_SET_BALANCE_CENTS = 100_000_000  # W2 accepts 0 … 1,000,000 USD
 MAX_TRANSACTIONS_PAGE = 100
+# Past this a page is empty anyway; a bigger number would not fit SQLite's 64-bit OFFSET.
+MAX_TRANSACTIONS_OFFSET = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -176,8 +178,11 @@ class WalletService:
             raise BadInput(
                 f"limit must be a whole number from 1 to {MAX_TRANSACTIONS_PAGE}", "INVALID_LIMIT"
             )
-        if offset < 0:
-            raise BadInput("offset must be a whole number from 0", "INVALID_OFFSET")
+        if not 0 <= offset <= MAX_TRANSACTIONS_OFFSET:
+            raise BadInput(
+                f"offset must be a whole number from 0 to {MAX_TRANSACTIONS_OFFSET}",
+                "INVALID_OFFSET",
+            )
         await self._ensure_serialised(user_id)
         mine = wallet_transactions.c.user_id == user_id
         async with self.db.engine.connect() as conn:

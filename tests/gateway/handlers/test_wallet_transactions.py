@@ -79,6 +79,7 @@ async def test_the_ledger_is_paged_newest_first_with_ids(
         ("limit=2.5", "INVALID_LIMIT"),
         ("offset=-1", "INVALID_OFFSET"),
         ("offset=x", "INVALID_OFFSET"),
+        ("offset=775754203432039715079207256064", "INVALID_OFFSET"),  # found by the fuzz
     ],
 )
 async def test_bad_paging_is_a_400(
