@@ -188,8 +188,14 @@ async def test_trading_pages_on_real_pools(
         assert {"botId", "pair", "side", "amount", "entryPrice", "currentPrice", "pnl"} <= set(
             positions[0]
         )
-        response = await client.get("/api/freqtrade/portfolio", headers=alice.auth)
-        portfolio = await response.json()
+
+        # Every bot in P1 once each has published its first summary (after its first loop pass).
+        async def all_reported() -> dict[str, Any] | None:
+            response = await client.get("/api/freqtrade/portfolio", headers=alice.auth)
+            body = dict(await response.json())
+            return body if body["activeBots"] == 3 else None
+
+        portfolio = await async_wait_until(all_reported, timeout=120, interval=2, what="P1 of 3")
         assert portfolio["botCount"] == 3 and portfolio["activeBots"] == 3
         assert all(isinstance(b["status"], list) for b in portfolio["bots"])
 

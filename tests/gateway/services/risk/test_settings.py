@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestServer
 
-from gateway.errors import Forbidden, NotFound, Unavailable
+from gateway.errors import NotFound, Unavailable
 from gateway.services.trading.botstore import BotRecord
 from runtime.rpc.app import create_app as create_pool_app
 from runtime.rpc.client import PoolClient
@@ -96,13 +96,13 @@ async def test_a_bot_without_a_row_has_the_defaults(world: World) -> None:
 
 async def test_ownership_is_checked_on_every_call(world: World) -> None:
     await world.add_bot("b1")
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         await world.risk.for_bot(world.bob, "b1")
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         await world.risk.update_settings(world.bob, "b1", {"riskLevel": 10})
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         await world.risk.save_features(world.bob, "b1", {})
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         await world.risk.resume(world.bob, "b1")
     with pytest.raises(NotFound):
         await world.risk.reset_features(world.alice, "nobody")

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from gateway.db.database import Database
-from gateway.errors import Forbidden, NotFound
+from gateway.errors import NotFound
 from gateway.services.common import utcnow
 from gateway.services.trading.botstore import BotEndpoint, BotStore
 from migrations.schema import bots
@@ -23,7 +23,7 @@ async def test_owned_recent_follows_this_processs_writes(db_url: str) -> None:
         alice, bob = await create_user_row(db, "alice"), await create_user_row(db, "bob")
         await create_bot_row(store, "b1", alice, None)
         assert (await store.owned(alice, "b1", recent=True)).desired_state == "running"
-        with pytest.raises(Forbidden):
+        with pytest.raises(NotFound):
             await store.owned(bob, "b1", recent=True)
 
         await store.update("b1", desired_state="stopped")
