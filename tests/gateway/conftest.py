@@ -59,27 +59,30 @@ async def migrate(url: str) -> list[str]:
         await db.close()
 
 
+def quiet_settings(db_url: str, tmp_path: Path) -> dict[str, Any]:
+    """A test gateway's settings on `db_url`: fast hashing, no background loops."""
+    return {
+        "env": "test",
+        "database_url": db_url,
+        "jwt_secret": "test-secret-" + "x" * 32,
+        "bcrypt_rounds": 4,
+        # Background loops only where a test asks for them (they would touch the database
+        # while fixtures truncate it).
+        "pool_health_interval": 0,
+        "reconcile_interval": 0,
+        "trade_monitor_interval": 0,
+        "snapshot_interval": 0,
+        "strategy_watch_interval": 0,
+        "strategy_repo": str(tmp_path / "strategies-repo"),
+    }
+
+
 @pytest.fixture
 def make_settings(db_url: str, tmp_path: Path) -> Callable[..., Settings]:
     """Factory: test settings on this test's database, with overrides."""
 
     def make(**overrides: Any) -> Settings:
-        values: dict[str, Any] = {
-            "env": "test",
-            "database_url": db_url,
-            "jwt_secret": "test-secret-" + "x" * 32,
-            "bcrypt_rounds": 4,
-            # Background loops only where a test asks for them (they would touch the database
-            # while fixtures truncate it).
-            "pool_health_interval": 0,
-            "reconcile_interval": 0,
-            "trade_monitor_interval": 0,
-            "snapshot_interval": 0,
-            "strategy_watch_interval": 0,
-            "strategy_repo": str(tmp_path / "strategies-repo"),
-        }
-        values.update(overrides)
-        return Settings(**values)
+        return Settings(**(quiet_settings(db_url, tmp_path) | overrides))
 
     return make
 

@@ -33,7 +33,7 @@ from gateway.app import create_app
 from gateway.keys import SERVICES, SETTINGS
 from gateway.settings import Settings
 from gateway.usercli import create_user
-from tests.gateway.conftest import PASSWORD
+from tests.gateway.conftest import PASSWORD, quiet_settings
 from tests.gateway.services.dashboard.test_portfolio import add_bot
 from tests.helpers import free_port
 
@@ -78,17 +78,9 @@ class ThreadedGateway:
 
 @pytest.fixture
 def gateway(tmp_path: Path, sandbox_url: str) -> Iterator[ThreadedGateway]:
-    values: dict[str, Any] = {
-        "env": "test",
-        "database_url": f"sqlite+aiosqlite:///{tmp_path / 'gateway.sqlite3'}",
-        "jwt_secret": "test-secret-" + "x" * 32,
-        "bcrypt_rounds": 4,
-        "pool_health_interval": 0,
-        "reconcile_interval": 0,
-        "trade_monitor_interval": 0,
-        "snapshot_interval": 0,
-        "strategy_watch_interval": 0,
-        "strategy_repo": str(tmp_path / "strategies-repo"),
+    values: dict[str, Any] = quiet_settings(
+        f"sqlite+aiosqlite:///{tmp_path / 'gateway.sqlite3'}", tmp_path
+    ) | {
         "market_url": sandbox_url,  # the market list (GET /api/freqtrade/markets)
         # Nothing to verify Firebase tokens against: a refused port answers at once.
         "firebase_certs_url": f"http://127.0.0.1:{free_port()}/certs",
