@@ -69,11 +69,24 @@ def _claims(**overrides: Any) -> dict[str, Any]:
         "picture": "https://example.com/alice.png",
         "firebase": {"identities": {}, "sign_in_provider": "google.com"},
     }
-    claims.update(overrides)
+    claims.update(
+        {k: now + v.seconds if isinstance(v, FromNow) else v for k, v in overrides.items()}
+    )
     return {k: v for k, v in claims.items() if v is not _DROP}
 
 
 _DROP = object()
+
+
+@dataclass(frozen=True)
+class FromNow:
+    """A claim time relative to when the token is made, not to when the tests were collected.
+
+    A parametrize list is evaluated at collection, which in a long suite run is many minutes
+    before the test runs: an absolute "600 s from now" is then in the past.
+    """
+
+    seconds: int
 
 
 def _sign(key: rsa.RSAPrivateKey, claims: dict[str, Any], kid: str | None = KID) -> str:
@@ -265,12 +278,12 @@ def offline_emulator_verifier() -> Iterator[FirebaseVerifier]:
 @pytest.mark.parametrize(
     ("overrides", "reason"),
     [
-        ({"exp": int(time.time()) - 3600}, "expired"),
+        ({"exp": FromNow(-3600)}, "expired"),
         ({"aud": "another-project"}, "wrong audience"),
         ({"iss": "https://securetoken.google.com/another-project"}, "wrong issuer"),
         ({"sub": ""}, "empty subject"),
         ({"sub": "x" * 129}, "subject too long"),
-        ({"iat": int(time.time()) + 3600}, "issued in the future"),
+        ({"iat": FromNow(3600)}, "issued in the future"),
         ({"exp": _DROP}, "missing claim exp"),
     ],
 )
@@ -309,16 +322,16 @@ async def test_signed_token_accepted(
 @pytest.mark.parametrize(
     ("overrides", "reason"),
     [
-        ({"exp": int(time.time()) - 60}, "expired"),
+        ({"exp": FromNow(-60)}, "expired"),
         ({"aud": "another-project"}, "wrong audience"),
         ({"iss": "https://securetoken.google.com/another-project"}, "wrong issuer"),
         ({"iss": "https://accounts.google.com"}, "wrong issuer"),
         ({"sub": ""}, "empty subject"),
         ({"sub": _DROP}, "missing claim sub"),
         ({"sub": "x" * 129}, "subject too long"),
-        ({"iat": int(time.time()) + 600}, "issued in the future"),
+        ({"iat": FromNow(600)}, "issued in the future"),
         ({"iat": _DROP}, "missing claim iat"),
-        ({"auth_time": int(time.time()) + 600}, "authenticated in the future"),
+        ({"auth_time": FromNow(600)}, "authenticated in the future"),
     ],
 )
 async def test_signed_token_with_bad_claims_rejected(
