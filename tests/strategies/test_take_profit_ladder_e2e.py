@@ -51,7 +51,14 @@ async def test_a_rung_sells_half_and_the_trade_stays_open(tmp_path: Path, sandbo
                     o for t in trades for o in t["orders"]
                     if o["ft_order_side"] == "sell" and o["status"] == "closed"
                 ]  # fmt: skip
-                return trades[0] if sells else None
+                if not sells:
+                    return None
+                # The API thread can read the trade while the loop is handling the fill (the
+                # order already closed, the amount not yet reduced): wait for the settled trade.
+                sold = sum(o["filled"] for o in sells)
+                bought = trades[0]["orders"][0]["filled"]
+                settled = trades[0]["amount"] == pytest.approx(bought - sold)
+                return trades[0] if settled else None
 
             held = await async_wait_until(partly_sold, timeout=60, interval=1, what="a rung sold")
             buy, sell = held["orders"]
