@@ -124,6 +124,12 @@ class GatewayMetrics:
             ("pool",),
             registry=r,
         )
+        self.leader = Gauge(
+            "cryptopilot_gateway_leader",
+            "1 while this replica holds the lease of the leader-only background loops, else 0",
+            ("replica",),
+            registry=r,
+        )
         # Known label values start at 0, so rate() and increase() see the first event.
         for values, counter in (
             (AUTH_FAILURE_REASONS, self.auth_failures),
@@ -158,6 +164,10 @@ class GatewayMetrics:
 
     def trade_monitor_emergency_stop(self) -> None:
         self.emergency_stops.inc()
+
+    def leadership(self, replica: str, leading: bool) -> None:
+        """This replica gained (True) or lost the lease of the leader-only loops."""
+        self.leader.labels(replica).set(1 if leading else 0)
 
     # -- exposition -------------------------------------------------------------------------------
 

@@ -156,6 +156,21 @@ class Settings(EnvSettings):
             "expired-pause checks; 0 = on demand only"
         ),
     )
+    replica_id: str = Field(
+        "",
+        description=(
+            "This gateway's name among its replicas, shown as the leader (e.g. the pod name); "
+            "empty = hostname-pid-random"
+        ),
+    )
+    leader_lease_ttl: float = Field(
+        10.0,
+        gt=0,
+        description=(
+            "Seconds a replica's lease on the leader-only loops (reconciler, pause expiry, trade "
+            "monitor, snapshots) lasts; renewed every ttl/3, taken over within 4/3 ttl"
+        ),
+    )
     trade_monitor_interval: float = Field(
         60.0,
         description=(
