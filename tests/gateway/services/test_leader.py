@@ -1,0 +1,279 @@
+"""The background loops' lease: one holder at a time on real SQLite and PostgreSQL databases.
+
+Two `Lease`/`Leadership` objects stand for two gateway replicas on one database. A replica
+"dies" by having its renewal task cancelled without giving the lease back (it then still
+believes it leads until its own deadline, which is exactly what must end before anyone else
+takes over); a sampler asks both replicas every few milliseconds whether they lead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+import pytest
+
+from gateway.background import lead
+from gateway.db.database import Database
+from gateway.services.leader import BACKGROUND_LEASE, Leadership, Lease
+from tests.fixtures.private_postgres import PrivatePostgres
+from tests.gateway.conftest import migrate
+from tests.helpers import async_wait_until
+
+TTL = 1.5
+INTERVAL = TTL / 3
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    await migrate(db_url)
+    database = Database(db_url)
+    yield database
+    await database.close()
+
+
+@dataclass
+class Replica:
+    """One replica's leadership and its renewal task."""
+
+    leadership: Leadership
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+    changes: list[tuple[float, bool]] = field(default_factory=list)
+
+    def start(self) -> Replica:
+        self.task = asyncio.create_task(self.leadership.run(self.stop))
+        return self
+
+    async def die(self) -> None:
+        """Stop renewing without giving the lease back (SIGKILL, a frozen process)."""
+        assert self.task is not None
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+
+    async def shut_down(self) -> None:
+        """A graceful stop: the lease is given back."""
+        assert self.task is not None
+        self.stop.set()
+        await asyncio.wait_for(self.task, timeout=10)
+
+
+def replica(db: Database, name: str, ttl: float = TTL, interval: float = INTERVAL) -> Replica:
+    lease = Lease(db, BACKGROUND_LEASE, name, ttl)
+    made = Replica(Leadership(lease, interval=interval))
+    made.leadership.on_change = lambda leading: made.changes.append((time.monotonic(), leading))
+    return made
+
+
+class Sampler:
+    """Asks every replica whether it leads, every 2 ms, and keeps any instant two did."""
+
+    def __init__(self, *replicas: Replica) -> None:
+        self.replicas = list(replicas)
+        self.samples = 0
+        self.both: list[list[str]] = []
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            leaders = [r.leadership.replica for r in self.replicas if r.leadership.is_leader]
+            if len(leaders) > 1:
+                self.both.append(leaders)
+            self.samples += 1
+            await asyncio.sleep(0.002)
+
+    async def close(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+
+async def leader_of(*replicas: Replica, within: float = 10) -> Replica:
+    async def one() -> Replica | None:
+        leading = [r for r in replicas if r.leadership.is_leader]
+        return leading[0] if len(leading) == 1 else None
+
+    return await async_wait_until(one, timeout=within, interval=0.01, what="one leader")
+
+
+# -- the lease's SQL --------------------------------------------------------------------------
+
+
+async def test_one_holder_renews_and_the_other_waits(db: Database) -> None:
+    a = Lease(db, BACKGROUND_LEASE, "a", 30)
+    b = Lease(db, BACKGROUND_LEASE, "b", 30)
+    first = await a.acquire()
+    assert first is not None and first.holder == "a"
+    assert await b.acquire() is None  # held, not expired: refused
+    renewed = await a.acquire()
+    assert renewed is not None
+    # A renewal keeps the term and the start, and pushes the expiry on.
+    assert (renewed.term, renewed.acquired_at) == (first.term, first.acquired_at)
+    assert renewed.expires_at > first.expires_at
+    assert 29 < (renewed.expires_at - renewed.acquired_at).total_seconds() < 31
+    assert await b.current() == renewed
+
+
+async def test_an_expired_lease_goes_to_the_next_taker_with_a_new_term(db: Database) -> None:
+    a = Lease(db, BACKGROUND_LEASE, "a", 0.5)
+    b = Lease(db, BACKGROUND_LEASE, "b", 30)
+    held = await a.acquire()
+    assert held is not None
+    assert await b.acquire() is None
+    taken = await async_wait_until(b.acquire, timeout=5, interval=0.05, what="b takes over")
+    assert taken.holder == "b" and taken.term == held.term + 1
+    assert taken.acquired_at >= held.expires_at  # on the database's clock
+    assert await a.acquire() is None  # the old holder cannot renew it back
+
+
+async def test_release_hands_over_at_once(db: Database) -> None:
+    a = Lease(db, BACKGROUND_LEASE, "a", 30)
+    b = Lease(db, BACKGROUND_LEASE, "b", 30)
+    held = await a.acquire()
+    assert held is not None
+    await b.release()  # not b's: nothing happens
+    assert await b.acquire() is None
+    await a.release()
+    assert await a.current() is None
+    taken = await b.acquire()
+    assert taken is not None and taken.term == held.term + 1  # expired, not deleted
+
+
+# -- leadership over time ---------------------------------------------------------------------
+
+
+async def test_take_over_after_the_leader_dies_and_never_two_leaders(db: Database) -> None:
+    live = [replica(db, "a").start(), replica(db, "b").start()]
+    everyone = list(live)
+    sampler = Sampler(*everyone)  # the dead stay sampled: their belief ends on its own
+    hand_overs: list[float] = []
+    try:
+        for round_ in range(3):
+            current = await leader_of(*live)
+            other = next(r for r in live if r is not current)
+            died = time.monotonic()
+            await current.die()
+            await leader_of(other, within=TTL + INTERVAL + 2)
+            hand_overs.append(time.monotonic() - died)
+            assert not current.leadership.is_leader
+            revived = replica(db, f"{current.leadership.replica}-{round_}").start()
+            everyone.append(revived)
+            sampler.replicas.append(revived)
+            live = [other, revived]
+    finally:
+        await sampler.close()
+        for r in everyone:
+            await r.die()
+    assert sampler.samples > 500
+    assert sampler.both == []
+    # Within ttl + interval (plus a little for the statements themselves).
+    assert max(hand_overs) < TTL + INTERVAL + 0.5, hand_overs
+    print(f"take-over after a leader died: {[round(s, 2) for s in hand_overs]} s (ttl {TTL})")
+
+
+async def test_a_graceful_stop_hands_over_within_one_interval(db: Database) -> None:
+    a, b = replica(db, "a").start(), replica(db, "b").start()
+    sampler = Sampler(a, b)
+    try:
+        current = await leader_of(a, b)
+        other = b if current is a else a
+        stopped = time.monotonic()
+        await current.shut_down()
+        assert not current.leadership.is_leader
+        assert current.changes[-1][1] is False
+        await leader_of(other, within=TTL)
+        took = time.monotonic() - stopped
+    finally:
+        await sampler.close()
+        await a.die()
+        await b.die()
+    assert sampler.both == []
+    assert took < INTERVAL + 0.5, took  # the next try, not the ttl
+
+
+async def test_leader_loops_run_only_on_the_leader(db: Database) -> None:
+    """`background.lead`: the leader-only loops start on gaining the lease, stop on losing it."""
+    passes: list[tuple[str, float]] = []
+    replicas = [replica(db, "a").start(), replica(db, "b").start()]
+    stops = [asyncio.Event(), asyncio.Event()]
+
+    def counting(name: str) -> Callable[[], Awaitable[None]]:
+        async def step() -> None:
+            passes.append((name, time.monotonic()))
+
+        return step
+
+    leads = [
+        asyncio.create_task(
+            lead(r.leadership, {"reconciler": (0.05, counting(r.leadership.replica))}, stop)
+        )
+        for r, stop in zip(replicas, stops, strict=True)
+    ]
+    try:
+        first = await leader_of(*replicas)
+        await async_wait_until(lambda: _async(_count(passes, first) >= 5), timeout=5, what="passes")
+        second = next(r for r in replicas if r is not first)
+        assert _count(passes, second) == 0
+        died = time.monotonic()
+        await first.die()
+        leads[replicas.index(first)].cancel()
+        await async_wait_until(
+            lambda: _async(_count(passes, second) >= 3), timeout=TTL + 3, what="b runs"
+        )
+        first_of_second = min(at for name, at in passes if name == second.leadership.replica)
+        last_of_first = max(at for name, at in passes if name == first.leadership.replica)
+        # The new leader's first pass comes after the old one's last (no overlap) and at once
+        # on gaining the lease (within ttl + interval of the death).
+        assert last_of_first < first_of_second < died + TTL + INTERVAL + 0.5
+    finally:
+        for stop in stops:
+            stop.set()
+        await asyncio.gather(*leads, return_exceptions=True)
+        for r in replicas:
+            await r.die()
+
+
+def _count(passes: list[tuple[str, float]], r: Replica) -> int:
+    return sum(1 for name, _ in passes if name == r.leadership.replica)
+
+
+# -- the database going away ------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+async def test_the_leader_steps_down_at_once_when_its_database_stops(
+    private_postgres: PrivatePostgres, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = private_postgres.create_database("lease")
+    await migrate(url)
+    db = Database(url)
+    ttl = 3.0
+    a = replica(db, "a", ttl=ttl, interval=1.0).start()
+    try:
+        await leader_of(a)
+        with caplog.at_level(logging.WARNING, logger="gateway.services.leader"):
+            cut = time.monotonic()
+            private_postgres.stop()
+            await async_wait_until(
+                lambda: _async(not a.leadership.is_leader), timeout=ttl, what="a steps down"
+            )
+        lost = a.changes[-1]
+        assert lost[1] is False
+        # The last good renewal was sent at most one interval before the cut, so its lease
+        # lasts until at least cut - interval + ttl: the holder let go well before that.
+        assert lost[0] - cut < ttl - 1.0, lost[0] - cut
+        assert any("renewal failed" in r.getMessage() for r in caplog.records)
+        private_postgres.start()
+        await leader_of(a, within=ttl + 5)  # back once the database is
+    finally:
+        await a.die()
+        await db.close()
+
+
+async def _async(value: bool) -> bool:  # a condition for async_wait_until
+    return value
