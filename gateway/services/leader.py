@@ -205,11 +205,17 @@ class Leadership:
         sent = time.monotonic()
         # A holder must hear back before its deadline; a follower before its next try.
         budget = self._deadline - sent if self.leading.is_set() else self.interval
-        try:
-            holding = await asyncio.wait_for(self.lease.acquire(), timeout=max(budget, 0.0))
-        except TimeoutError:
+        task = asyncio.ensure_future(self.lease.acquire())
+        done, _ = await asyncio.wait({task}, timeout=max(budget, 0.0))
+        if not done:
+            # Not waited for: cancelling a query on a cut-off connection can hang in its
+            # clean-up as long as the connection does, and the deadline will not wait.
+            task.cancel()
+            task.add_done_callback(_forget)
             self._step_down("the database did not answer the renewal in time")
             return sent
+        try:
+            holding = task.result()
         except Exception as exc:  # any failure: a holder that cannot renew must stop at once
             if self.leading.is_set():
                 self._step_down(f"renewal failed: {exc!r}")
@@ -247,3 +253,9 @@ class Leadership:
         (self.following if leading else self.leading).clear()
         if self.on_change is not None:
             self.on_change(leading)
+
+
+def _forget(task: asyncio.Future[Holding | None]) -> None:
+    """Collect an abandoned attempt's outcome (asyncio warns about unretrieved errors)."""
+    if not task.cancelled() and task.exception() is not None:
+        logger.debug("an abandoned lease attempt failed: %r", task.exception())

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 import pytest
+from sqlalchemy import make_url
 
 from gateway.background import lead
 from gateway.db.database import Database
@@ -273,6 +274,92 @@ async def test_the_leader_steps_down_at_once_when_its_database_stops(
     finally:
         await a.die()
         await db.close()
+
+
+class FreezableProxy:
+    """A TCP relay to PostgreSQL that can stop relaying while keeping its connections open:
+    a network partition as the replica behind it sees it (no error, no answer)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.relaying = asyncio.Event()
+        self.relaying.set()
+        self.writers: list[asyncio.StreamWriter] = []
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return int(self.server.sockets[0].getsockname()[1])
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(*self.target)
+        self.writers += [writer, up_writer]
+        await asyncio.gather(
+            self._pipe(reader, up_writer), self._pipe(up_reader, writer), return_exceptions=True
+        )
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while data := await reader.read(65536):
+            await self.relaying.wait()
+            writer.write(data)
+            await writer.drain()
+        writer.close()
+
+    async def close(self) -> None:
+        self.relaying.set()
+        if self.server is not None:
+            self.server.close()
+        for writer in self.writers:
+            writer.close()
+
+
+@pytest.fixture
+def fresh_postgres(make_postgres_database: Callable[[], str]) -> str:
+    """An empty database on the shared server (made outside the test's event loop)."""
+    return make_postgres_database()
+
+
+@pytest.mark.postgres
+async def test_a_cut_off_leader_steps_down_before_the_other_takes_over(
+    fresh_postgres: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = fresh_postgres
+    await migrate(url)
+    parsed = make_url(url)
+    proxy = FreezableProxy(parsed.host or "127.0.0.1", parsed.port or 5432)
+    proxied = parsed.set(port=await proxy.start()).render_as_string(hide_password=False)
+    cut_off_db, direct_db = Database(proxied), Database(url)
+    a = replica(cut_off_db, "a").start()
+    b: Replica | None = None
+    sampler: Sampler | None = None
+    try:
+        await leader_of(a)
+        b = replica(direct_db, "b").start()
+        sampler = Sampler(a, b)
+        await asyncio.sleep(INTERVAL * 2)  # a renews through the proxy meanwhile
+        assert a.leadership.is_leader and not b.leadership.is_leader
+        with caplog.at_level(logging.WARNING, logger="gateway.services.leader"):
+            proxy.relaying.clear()  # the renewals now hang, with no error
+            cut = time.monotonic()
+            await leader_of(b, within=TTL + INTERVAL + 2)
+        lost_at, leading = a.changes[-1]
+        assert leading is False
+        gained_at = b.changes[-1][0]
+        assert lost_at < gained_at  # a let go before b took over
+        assert lost_at - cut < TTL  # by its own deadline, not when the connection gave up
+        assert any("did not answer" in r.getMessage() for r in caplog.records)
+        print(f"cut-off leader stepped down {lost_at - cut:.2f} s after the cut; "
+              f"the other led {gained_at - cut:.2f} s after it")  # fmt: skip
+    finally:
+        if sampler is not None:
+            await sampler.close()
+        await proxy.close()
+        for r in (a, b):
+            if r is not None:
+                await r.die()
+        await cut_off_db.close()
+        await direct_db.close()
+    assert sampler.both == []
 
 
 async def _async(value: bool) -> bool:  # a condition for async_wait_until
