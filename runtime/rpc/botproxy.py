@@ -6,7 +6,7 @@ ANY /bots/{bot_id}/api/v1/{tail}?{query}
 -> the bot's answer unchanged: status, content type (and its other end-to-end headers), body
    streamed as it comes
 -> 401 UNAUTHORIZED (no or wrong X-Pool-Token: nothing reaches the bot)
- | 404 BOT_NOT_FOUND | 422 INVALID_BOT_ID | 404 INVALID_PATH (`.` or `..` in the tail)
+ | 404 BOT_NOT_FOUND | 422 INVALID_BOT_ID | 404 INVALID_PATH (`.`, `..`, `%2e%2e` in the tail)
  | 409 BOT_NOT_RUNNING (no process: stopped, backoff, exited, fatal)
  | 502 BOT_UNREACHABLE (its API did not answer: refused, timed out, reset)
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from urllib.parse import unquote
 
 import aiohttp
 from aiohttp import web
@@ -77,7 +78,7 @@ def _target(request: web.Request, port: int) -> URL:
     """`http://127.0.0.1:<port>/api/v1/<tail>?<query>`, the tail as it was encoded."""
     bot_id = request.match_info["bot_id"]
     raw = request.rel_url.raw_path[len(f"/bots/{bot_id}") :]
-    if any(segment in (".", "..") for segment in raw.split("/")):
+    if any(unquote(segment) in (".", "..") for segment in raw.split("/")):
         raise BadPath("only the bot's api/v1 routes are served")
     query = request.rel_url.raw_query_string
     return URL(f"http://127.0.0.1:{port}{raw}" + (f"?{query}" if query else ""), encoded=True)
