@@ -83,7 +83,10 @@ class BotApiClient:
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self._connections, limit_per_host=8)
+            # No per-host cap: through a pool's port one host:port is all that pool's bots (a
+            # cap of 8 there would queue a whole pool's bots behind 8 calls); the pool caps
+            # each bot itself (runtime/rpc/botproxy.py) and aggregations cap their fan-out.
+            connector = aiohttp.TCPConnector(limit=self._connections, limit_per_host=0)
             self._session = aiohttp.ClientSession(connector=connector)
         return self._session
 
