@@ -134,8 +134,8 @@ class RedisLimiter:
 
 
 def describe_url(url: str) -> str:
-    """`url` without its user name and password, for logs."""
+    """`url` without user name, password and query (which may hold a password), for logs."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     netloc = f"{host}:{parts.port}" if parts.port else host
-    return parts._replace(netloc=netloc, query="").geturl()
+    return f"{parts.scheme}://{netloc}{parts.path}"
