@@ -1,0 +1,106 @@
+"""Two gateway replicas on one Redis and one PostgreSQL database share every group's quota."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway.keys import RATE_LIMITER
+from gateway.ratelimit_redis import KEY_PREFIX, RedisLimiter
+from tests.fixtures.redis import delete_keys
+from tests.gateway.conftest import AppClient, register_and_login
+from tests.gateway.replicas import start_replicas
+from tests.gateway.scrape import scrape
+from tests.helpers import free_port
+
+Replicas = Callable[..., Awaitable[list[AppClient]]]
+ERRORS = "cryptopilot_ratelimit_backend_errors_total"
+
+
+@pytest.fixture
+def replicas(
+    aiohttp_client: Callable[..., Awaitable[AppClient]],
+    make_postgres_database: Callable[[], str],
+    tmp_path: Path,
+) -> Replicas:
+    """Factory: two replicas on a fresh PostgreSQL database, with these settings."""
+    db_url = make_postgres_database()  # made here: the factory runs inside the event loop
+
+    async def make(**overrides: Any) -> list[AppClient]:
+        return await start_replicas(aiohttp_client, db_url, tmp_path, **overrides)
+
+    return make
+
+
+@pytest.fixture
+def users_keys(redis_url: str) -> Iterator[list[str]]:
+    """User ids whose rate-limit keys (and the test client's IP keys) are deleted afterwards."""
+    user_ids: list[str] = []
+    yield user_ids
+    for user_id in user_ids:
+        delete_keys(redis_url, f"{KEY_PREFIX}*:user:{user_id}")
+    delete_keys(redis_url, f"{KEY_PREFIX}auth:ip:127.0.0.1")
+
+
+async def test_a_groups_quota_is_shared_by_the_replicas(
+    replicas: Replicas, redis_url: str, users_keys: list[str]
+) -> None:
+    a, b = await replicas(redis_url=redis_url, rate_limit_account="4/60", rate_limit_auth="1000/60")
+    assert isinstance(a.app[RATE_LIMITER], RedisLimiter)
+    alice = await register_and_login(a, "alice@example.com")
+    bob = await register_and_login(b, "bob@example.com")
+    users_keys.extend([alice.user_id, bob.user_id])
+    remaining = []
+    for replica in (a, b, a, b):
+        response = await replica.get("/api/account/profile", headers=alice.auth)
+        assert response.status == 200, await response.text()
+        remaining.append(response.headers["RateLimit-Remaining"])
+    assert remaining == ["3", "2", "1", "0"]
+    # The fifth, on either replica, is refused with the contract's body and headers.
+    for replica in (a, b):
+        response = await replica.get("/api/account/profile", headers=alice.auth)
+        assert response.status == 429
+        body = await response.json()
+        assert body == {"success": False, "message": body["message"], "code": "RATE_LIMITED"}
+        assert response.headers["RateLimit-Limit"] == "4"
+        assert response.headers["RateLimit-Remaining"] == "0"
+        assert 0 < int(response.headers["Retry-After"]) <= 60
+        assert response.headers["RateLimit-Reset"] == response.headers["Retry-After"]
+    # Both refusals are counted where they happened; bob's quota is his own.
+    for replica in (a, b):
+        found = await scrape(replica)
+        assert found.value("cryptopilot_rate_limit_rejections_total", limit="account") == 1
+        assert found.value(ERRORS) == 0
+    response = await b.get("/api/account/profile", headers=bob.auth)
+    assert response.status == 200 and response.headers["RateLimit-Remaining"] == "3"
+    # The count is Redis's, under the documented key, expiring with the window.
+    limiter = a.app[RATE_LIMITER]
+    assert isinstance(limiter, RedisLimiter)
+    key = f"{KEY_PREFIX}account:user:{alice.user_id}"
+    assert await limiter.client.get(key) == b"6"
+    assert 0 < await limiter.client.pttl(key) <= 60_000
+
+
+async def test_replicas_serve_every_request_while_redis_is_unreachable(
+    replicas: Replicas, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = f"redis://:s3cret@127.0.0.1:{free_port()}/0"
+    with caplog.at_level(logging.INFO, logger="gateway.app"):
+        a, b = await replicas(redis_url=url, rate_limit_account="3/60", rate_limit_auth="1000/60")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert f"rate limits shared by the replicas in Redis at {url.replace(':s3cret@', '')}" in logged
+    assert "Redis not reachable at start-up" in logged
+    assert "s3cret" not in logged
+    alice = await register_and_login(a)
+    statuses = [(await a.get("/api/account/profile", headers=alice.auth)).status for _ in range(4)]
+    # Never a 500: each replica limits in its own memory meanwhile.
+    assert statuses == [200, 200, 200, 429]
+    response = await b.get("/api/account/profile", headers=alice.auth)
+    assert response.status == 200 and response.headers["RateLimit-Remaining"] == "2"
+    for replica in (a, b):
+        errors = (await scrape(replica)).value(ERRORS)
+        assert errors is not None and errors >= 1
