@@ -3,37 +3,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterator
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 
 from gateway.keys import RATE_LIMITER
 from gateway.ratelimit_redis import KEY_PREFIX, RedisLimiter
 from tests.fixtures.redis import delete_keys
-from tests.gateway.conftest import AppClient, register_and_login
-from tests.gateway.replicas import start_replicas
+from tests.gateway.conftest import ReplicaFactory, register_and_login
 from tests.gateway.scrape import scrape
 from tests.helpers import free_port
 
-Replicas = Callable[..., Awaitable[list[AppClient]]]
+LIMITS = {"rate_limit_auth": "1000/60"}  # registering and logging in are not what is measured
 ERRORS = "cryptopilot_ratelimit_backend_errors_total"
-
-
-@pytest.fixture
-def replicas(
-    aiohttp_client: Callable[..., Awaitable[AppClient]],
-    make_postgres_database: Callable[[], str],
-    tmp_path: Path,
-) -> Replicas:
-    """Factory: two replicas on a fresh PostgreSQL database, with these settings."""
-    db_url = make_postgres_database()  # made here: the factory runs inside the event loop
-
-    async def make(**overrides: Any) -> list[AppClient]:
-        return await start_replicas(aiohttp_client, db_url, tmp_path, **overrides)
-
-    return make
 
 
 @pytest.fixture
@@ -47,9 +29,11 @@ def users_keys(redis_url: str) -> Iterator[list[str]]:
 
 
 async def test_a_groups_quota_is_shared_by_the_replicas(
-    replicas: Replicas, redis_url: str, users_keys: list[str]
+    make_replicas: ReplicaFactory, redis_url: str, users_keys: list[str]
 ) -> None:
-    a, b = await replicas(redis_url=redis_url, rate_limit_account="4/60", rate_limit_auth="1000/60")
+    a, b = await make_replicas(
+        redis_url=redis_url, rate_limit_account="4/60", rate_limit_auth="1000/60"
+    )
     assert isinstance(a.app[RATE_LIMITER], RedisLimiter)
     alice = await register_and_login(a, "alice@example.com")
     bob = await register_and_login(b, "bob@example.com")
@@ -86,11 +70,13 @@ async def test_a_groups_quota_is_shared_by_the_replicas(
 
 
 async def test_replicas_serve_every_request_while_redis_is_unreachable(
-    replicas: Replicas, caplog: pytest.LogCaptureFixture
+    make_replicas: ReplicaFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     url = f"redis://:s3cret@127.0.0.1:{free_port()}/0"
     with caplog.at_level(logging.INFO, logger="gateway.app"):
-        a, b = await replicas(redis_url=url, rate_limit_account="3/60", rate_limit_auth="1000/60")
+        a, b = await make_replicas(
+            redis_url=url, rate_limit_account="3/60", rate_limit_auth="1000/60"
+        )
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert f"rate limits shared by the replicas in Redis at {url.replace(':s3cret@', '')}" in logged
     assert "Redis not reachable at start-up" in logged
