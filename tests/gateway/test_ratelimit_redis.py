@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
+from envsettings import SettingsError
 from gateway.ratelimit import Quota
 from gateway.ratelimit_redis import TIMEOUT_SECONDS, RedisLimiter, describe_url
+from gateway.settings import Settings
 from tests.helpers import async_wait_until, free_port
 
 
@@ -173,3 +175,15 @@ async def test_from_url_pings_and_describes_without_the_password(redis_url: str)
     )
     assert describe_url("rediss://:s3cret@cache.internal/0") == "rediss://cache.internal/0"
     assert describe_url("unix:///run/redis.sock?db=1") == "unix:///run/redis.sock"
+
+
+def test_the_redis_url_setting_is_checked_and_never_echoed() -> None:
+    assert Settings().redis_url.get_secret_value() == "", "in memory by default"
+    for url in ("redis://127.0.0.1:6379/0", "rediss://:pw@cache:6380/1", "unix:///run/r.sock"):
+        settings = Settings.from_env({"CRYPTOPILOT_REDIS_URL": url})
+        assert settings.redis_url.get_secret_value() == url
+        assert settings.masked()["redis_url"] == "***"
+    with pytest.raises(SettingsError, match="CRYPTOPILOT_REDIS_URL: ") as refused:
+        Settings.from_env({"CRYPTOPILOT_REDIS_URL": "http://:s3cret@127.0.0.1:6379"})
+    assert "s3cret" not in str(refused.value)
+    assert "redis://" in str(refused.value)
