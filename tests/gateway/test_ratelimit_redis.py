@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from redis.asyncio import Redis
@@ -187,3 +188,76 @@ def test_the_redis_url_setting_is_checked_and_never_echoed() -> None:
         Settings.from_env({"CRYPTOPILOT_REDIS_URL": "http://:s3cret@127.0.0.1:6379"})
     assert "s3cret" not in str(refused.value)
     assert "redis://" in str(refused.value)
+
+
+class Link:
+    """A TCP link to the real Redis that a test can cut and restore (same port both times)."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._writers: list[asyncio.StreamWriter] = []
+
+    async def up(self) -> None:
+        self._server = await asyncio.start_server(self._pipe, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def down(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        for writer in self._writers:
+            writer.close()
+        self._writers.clear()
+        await self._server.wait_closed()
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(*self.target)
+        self._writers += [writer, up_writer]
+
+        async def copy(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except OSError:
+                pass
+            finally:
+                dst.close()
+
+        await asyncio.gather(copy(reader, up_writer), copy(up_reader, writer))
+
+
+async def test_hits_are_shared_again_once_redis_answers_again(
+    make_limiter: Callable[..., RedisLimiter],
+    redis_url: str,
+    redis_keys: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    parts = urlsplit(redis_url)
+    link = Link((parts.hostname or "127.0.0.1", parts.port or 6379))
+    await link.up()
+    now = [100.0]
+    errors = Errors()
+    limiter = make_limiter(
+        f"redis://127.0.0.1:{link.port}/0", on_error=errors, clock=lambda: now[0]
+    )
+    direct = make_limiter()
+    quota = Quota(limit=10, window=60)
+    key = f"{redis_keys}account:user:u4"
+    assert (await limiter.hit("account:user:u4", quota)).remaining == 9
+    await link.down()
+    with caplog.at_level(logging.WARNING, logger="gateway.ratelimit_redis"):
+        cut = await limiter.hit("account:user:u4", quota)
+        assert (cut.allowed, cut.remaining) == (True, 9), "counted in memory: its first hit"
+        assert errors.count == 1
+        assert await direct.client.get(key) == b"1"
+        await link.up()
+        now[0] += 1.5
+        back = await limiter.hit("account:user:u4", quota)
+    assert back.remaining == 8, "Redis counts again, from where it was"
+    assert await direct.client.get(key) == b"2"
+    assert errors.count == 1
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("Redis answers again" in m for m in messages)
+    await link.down()
