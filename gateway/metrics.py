@@ -83,6 +83,11 @@ class GatewayMetrics:
             ("limit",),
             registry=r,
         )
+        self.ratelimit_backend_errors = Counter(
+            "cryptopilot_ratelimit_backend_errors_total",
+            "Rate-limit hits Redis did not answer (counted in this process's memory instead)",
+            registry=r,
+        )
         self.wallet_funds = Gauge(
             "cryptopilot_wallet_funds",
             "Paper money of all users in USD: free (in wallets) or allocated to bots",
@@ -153,6 +158,10 @@ class GatewayMetrics:
             self.auth_failures.labels(reason).inc()
         elif isinstance(exc, RateLimited):
             self.rate_limit_rejections.labels(exc.limit).inc()
+
+    def ratelimit_backend_error(self) -> None:
+        """A rate-limit hit Redis did not answer (gateway/ratelimit_redis.py)."""
+        self.ratelimit_backend_errors.inc()
 
     # -- Recorder (gateway/services/recorder.py) ---------------------------------------------------
 

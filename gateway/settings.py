@@ -106,6 +106,14 @@ class Settings(EnvSettings):
     rate_limit_default: str = Field(
         "600/60", description="Other limited routes: N requests per S seconds"
     )
+    redis_url: SecretStr = Field(
+        SecretStr(""),
+        description=(
+            "Redis that counts the rate limits for every gateway replica "
+            "(redis://[:PASSWORD@]HOST:PORT/DB, rediss:// or unix://); empty = in this process's "
+            "memory"
+        ),
+    )
     login_max_failures_per_account: int = Field(
         5, description="Failed logins per account before a 429"
     )
@@ -275,6 +283,14 @@ class Settings(EnvSettings):
     @classmethod
     def _rate(cls, value: str) -> str:
         parse_rate(value)
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: SecretStr) -> SecretStr:
+        url = value.get_secret_value()
+        if url and url.partition("://")[0] not in ("redis", "rediss", "unix"):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL (or empty: in memory)")
         return value
 
     @field_validator("market_url", "posthog_host")
