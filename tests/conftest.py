@@ -12,6 +12,7 @@ pytest_plugins: list[str] = [
     "tests.fixtures.firebase",
     "tests.fixtures.postgres",
     "tests.fixtures.private_postgres",
+    "tests.fixtures.netns",
     "tests.fixtures.sqld",
     "tests.fixtures.posthog",
 ]
