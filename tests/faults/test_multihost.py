@@ -112,6 +112,7 @@ def _gateway_env(platform: Platform, replica: str) -> dict[str, Any]:
         "CRYPTOPILOT_SNAPSHOT_INTERVAL": 5,
         "CRYPTOPILOT_STRATEGY_REPO": str(platform.work / "strategies-repo"),
         "CRYPTOPILOT_MARKET_URL": platform.hosts["gw"].url(SANDBOX_PORT),
+        "CRYPTOPILOT_MAX_BOTS_PER_USER": 2 * BOTS_PER_POOL,
         "CRYPTOPILOT_RATE_LIMIT_DEFAULT": "100000/60",
         "CRYPTOPILOT_RATE_LIMIT_AUTH": "1000/60",
     }
@@ -199,7 +200,7 @@ class Api:
 def _provision_body(bot_id: str) -> dict[str, Any]:
     return {
         "instanceId": bot_id, "exchange": "kraken", "strategy": "SandboxScalp1m",
-        "stake_currency": "USD", "tradingPairs": PAIRS, "initialBalance": 200,
+        "stake_currency": "USD", "tradingPairs": PAIRS, "initialBalance": 150,
         "stake_amount": 40, "max_open_trades": 6, "timeframe": "1m", "dry_run": True,
     }  # fmt: skip
 
