@@ -41,6 +41,7 @@ from gateway.middleware.observe import add_request_id_header, observe_middleware
 from gateway.middleware.ratelimit import ratelimit_middleware
 from gateway.openapi import OPENAPI_DOCUMENT, build_openapi
 from gateway.ratelimit import FixedWindowLimiter, RateLimiter
+from gateway.ratelimit_redis import RedisLimiter, describe_url
 from gateway.routing import all_routes, register
 from gateway.services.common import Clock, utcnow
 from gateway.services.container import build_services
@@ -94,12 +95,12 @@ def create_app(
     app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
     app[METRICS] = GatewayMetrics()
-    app[RATE_LIMITER] = rate_limiter or FixedWindowLimiter()
     for module in ROUTE_MODULES:
         register(app, module.ROUTES)
     app[OPENAPI_DOCUMENT] = build_openapi(all_routes(app))
     app.on_response_prepare.append(add_request_id_header)
     app.on_response_prepare.append(add_cors_headers)
+    app.cleanup_ctx.append(_rate_limiter(rate_limiter))
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_firebase)
     app.cleanup_ctx.append(_analytics)  # before the services: closed after them
@@ -107,6 +108,26 @@ def create_app(
     app.cleanup_ctx.append(background_loops)
     app.on_shutdown.append(close_streams)
     return app
+
+
+def _rate_limiter(given: RateLimiter | None) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def rate_limiter_ctx(app: web.Application) -> AsyncIterator[None]:
+        url = app[SETTINGS].redis_url.get_secret_value()
+        if given is not None or not url:
+            app[RATE_LIMITER] = given or FixedWindowLimiter()
+            yield
+            return
+        limiter = RedisLimiter.from_url(url, on_error=app[METRICS].ratelimit_backend_error)
+        logger.info("rate limits shared by the replicas in Redis at %s", describe_url(url))
+        if not await limiter.ping():
+            logger.warning("Redis not reachable at start-up: rate limits per replica until it is")
+        app[RATE_LIMITER] = limiter
+        try:
+            yield
+        finally:
+            await limiter.close()
+
+    return rate_limiter_ctx
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:

@@ -83,6 +83,11 @@ class GatewayMetrics:
             ("limit",),
             registry=r,
         )
+        self.ratelimit_backend_errors = Counter(
+            "cryptopilot_ratelimit_backend_errors_total",
+            "Rate-limit hits Redis did not answer (counted in this process's memory instead)",
+            registry=r,
+        )
         self.wallet_funds = Gauge(
             "cryptopilot_wallet_funds",
             "Paper money of all users in USD: free (in wallets) or allocated to bots",
@@ -124,6 +129,12 @@ class GatewayMetrics:
             ("pool",),
             registry=r,
         )
+        self.leader = Gauge(
+            "cryptopilot_gateway_leader",
+            "1 while this replica holds the lease of the leader-only background loops, else 0",
+            ("replica",),
+            registry=r,
+        )
         # Known label values start at 0, so rate() and increase() see the first event.
         for values, counter in (
             (AUTH_FAILURE_REASONS, self.auth_failures),
@@ -148,6 +159,10 @@ class GatewayMetrics:
         elif isinstance(exc, RateLimited):
             self.rate_limit_rejections.labels(exc.limit).inc()
 
+    def ratelimit_backend_error(self) -> None:
+        """A rate-limit hit Redis did not answer (gateway/ratelimit_redis.py)."""
+        self.ratelimit_backend_errors.inc()
+
     # -- Recorder (gateway/services/recorder.py) ---------------------------------------------------
 
     def reconciler_action(self, action: str) -> None:
@@ -158,6 +173,10 @@ class GatewayMetrics:
 
     def trade_monitor_emergency_stop(self) -> None:
         self.emergency_stops.inc()
+
+    def leadership(self, replica: str, leading: bool) -> None:
+        """This replica gained (True) or lost the lease of the leader-only loops."""
+        self.leader.labels(replica).set(1 if leading else 0)
 
     # -- exposition -------------------------------------------------------------------------------
 

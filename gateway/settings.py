@@ -106,6 +106,14 @@ class Settings(EnvSettings):
     rate_limit_default: str = Field(
         "600/60", description="Other limited routes: N requests per S seconds"
     )
+    redis_url: SecretStr = Field(
+        SecretStr(""),
+        description=(
+            "Redis that counts the rate limits for every gateway replica "
+            "(redis://[:PASSWORD@]HOST:PORT/DB, rediss:// or unix://); empty = in this process's "
+            "memory"
+        ),
+    )
     login_max_failures_per_account: int = Field(
         5, description="Failed logins per account before a 429"
     )
@@ -154,6 +162,21 @@ class Settings(EnvSettings):
         description=(
             "Seconds between reconciler passes (database vs what pools run) and "
             "expired-pause checks; 0 = on demand only"
+        ),
+    )
+    replica_id: str = Field(
+        "",
+        description=(
+            "This gateway's name among its replicas, shown as the leader (e.g. the pod name); "
+            "empty = hostname-pid-random"
+        ),
+    )
+    leader_lease_ttl: float = Field(
+        10.0,
+        gt=0,
+        description=(
+            "Seconds a replica's lease on the leader-only loops (reconciler, pause expiry, trade "
+            "monitor, snapshots) lasts; renewed every ttl/3, taken over within 4/3 ttl"
         ),
     )
     trade_monitor_interval: float = Field(
@@ -260,6 +283,14 @@ class Settings(EnvSettings):
     @classmethod
     def _rate(cls, value: str) -> str:
         parse_rate(value)
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: SecretStr) -> SecretStr:
+        url = value.get_secret_value()
+        if url and url.partition("://")[0] not in ("redis", "rediss", "unix"):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL (or empty: in memory)")
         return value
 
     @field_validator("market_url", "posthog_host")

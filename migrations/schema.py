@@ -301,6 +301,19 @@ reconcile_actions = Table(
     Index("reconcile_actions_user_at_idx", "user_id", "at"),
 )
 
+# Leases (gateway/services/leader.py): which gateway replica holds a named lease, until when on
+# the database's own clock; `term` grows with every new holding (a fencing token).
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("holder", Text, nullable=False),
+    Column("term", BigInteger, nullable=False),
+    Column("acquired_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    CheckConstraint("term >= 1"),
+)
+
 # Trade sync (docs/sync.md): copies of the bots' FreqTrade rows.
 bot_trades = Table(
     "bot_trades",

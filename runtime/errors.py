@@ -63,3 +63,10 @@ class Unavailable(PoolError):
 
     status = 503
     code = "UNAVAILABLE"
+
+
+class BadGateway(PoolError):
+    """A bot's own API did not answer the pool's proxy (process down, hung, restarting)."""
+
+    status = 502
+    code = "BOT_UNREACHABLE"

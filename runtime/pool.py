@@ -550,7 +550,7 @@ class Pool:
     # -- reads ------------------------------------------------------------------------------
     def describe(self, bot: ManagedBot) -> dict[str, Any]:
         """A bot's status as the RPC reports it (the commands' replies, under the lock)."""
-        return describe_bot(bot.snapshot())
+        return describe_bot(bot.snapshot(), self.settings)
 
     async def snapshot(self) -> PoolSnapshot:
         """The whole pool between two steps of the commands (taken under the lock, no I/O)."""
@@ -568,12 +568,12 @@ class Pool:
         """One bot's status; its memory is read in a worker thread."""
         async with self._lock:
             bot = self._get(bot_id).snapshot()
-        return await asyncio.to_thread(describe_bot, bot)
+        return await asyncio.to_thread(describe_bot, bot, self.settings)
 
     async def list_bots(self) -> list[dict[str, Any]]:
         """Every bot's status, sorted by id; their memory is read in a worker thread."""
         pool = await self.snapshot()
-        return await asyncio.to_thread(describe_bots, pool.bots)
+        return await asyncio.to_thread(describe_bots, pool.bots, self.settings)
 
     def bots(self) -> list[ManagedBot]:
         return list(self._bots.values())

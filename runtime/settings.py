@@ -10,7 +10,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -94,6 +94,14 @@ class PoolSettings(EnvSettings):
     public_url: str = Field(
         "",
         description="Control URL the gateway should use (default http://control_host:control_port).",
+    )
+    bot_api_route: Literal["auto", "direct", "pool"] = Field(
+        "auto",
+        description=(
+            "How the bots' API URLs are reported: direct = http://127.0.0.1:PORT (gateway on this "
+            "host), pool = through the control port (CONTROL_URL/bots/ID), auto = pool when "
+            "public_url is set or control_host is not loopback."
+        ),
     )
     host_label: str = Field(
         "", description="Name of the host shown by the gateway (default the hostname)."

@@ -13,13 +13,18 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import psutil
 
+from runtime.announce import control_url
+from runtime.botroute import bot_api_base
 from runtime.liveness.heartbeat import Heartbeat
 from runtime.memory import process_memory
+from runtime.settings import PoolSettings
 from runtime.states import State
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,28 @@ class PoolSnapshot:
     bots: tuple[BotSnapshot, ...]
 
 
-def describe_bot(bot: BotSnapshot) -> dict[str, Any]:
+def api_route(settings: PoolSettings) -> Literal["direct", "pool"]:
+    """How callers reach the bots' APIs: "pool" as soon as the control API is meant to be
+    reached from elsewhere (a public URL, or listening beyond loopback), else "direct"."""
+    if settings.bot_api_route != "auto":
+        return settings.bot_api_route
+    if settings.public_url or settings.control_host not in LOOPBACK_HOSTS:
+        return "pool"
+    return "direct"
+
+
+def bot_api_url(settings: PoolSettings, bot_id: str, port: int) -> str:
+    """The base URL of a bot's FreqTrade API (`+ "/api/v1/..."`) as this pool reports it.
+
+    The bots listen on 127.0.0.1 only either way: "pool" serves them through the control
+    port (runtime/rpc/botproxy.py), so they are never exposed beyond it.
+    """
+    if api_route(settings) == "pool":
+        return bot_api_base(control_url(settings), bot_id)
+    return f"http://127.0.0.1:{port}"
+
+
+def describe_bot(bot: BotSnapshot, settings: PoolSettings) -> dict[str, Any]:
     """A bot's status as the RPC reports it: state, pid, port, uptime, restarts, memory."""
     memory = process_memory(bot.pid)
     return {
@@ -74,7 +100,7 @@ def describe_bot(bot: BotSnapshot) -> dict[str, Any]:
         "pid": bot.pid,
         "api_port": bot.api_port,
         "api": {
-            "url": f"http://127.0.0.1:{bot.api_port}",
+            "url": bot_api_url(settings, bot.bot_id, bot.api_port),
             "username": bot.api_username,
             "password": bot.api_password,
         },
@@ -94,9 +120,9 @@ def describe_bot(bot: BotSnapshot) -> dict[str, Any]:
     }
 
 
-def describe_bots(bots: Iterable[BotSnapshot]) -> list[dict[str, Any]]:
+def describe_bots(bots: Iterable[BotSnapshot], settings: PoolSettings) -> list[dict[str, Any]]:
     """The status of each of these bots, in their order."""
-    return [describe_bot(bot) for bot in bots]
+    return [describe_bot(bot, settings) for bot in bots]
 
 
 class CpuProbes:

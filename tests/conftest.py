@@ -11,6 +11,7 @@ pytest_plugins: list[str] = [
     "tests.fixtures.sandbox",
     "tests.fixtures.firebase",
     "tests.fixtures.postgres",
+    "tests.fixtures.redis",
     "tests.fixtures.private_postgres",
     "tests.fixtures.netns",
     "tests.fixtures.sqld",

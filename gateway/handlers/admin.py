@@ -9,9 +9,16 @@ from aiohttp import web
 from gateway.handlers.common import reply, services
 from gateway.handlers.views import admin_user
 from gateway.models.account import AdminUsersResponse
-from gateway.models.pools import AdminPool, AdminPoolBot, AdminPoolsResponse, ReconcilerAction
+from gateway.models.pools import (
+    AdminPool,
+    AdminPoolBot,
+    AdminPoolsResponse,
+    Leader,
+    ReconcilerAction,
+)
 from gateway.routing import Access, Route
 from gateway.services.common import iso
+from gateway.services.leader import Holding
 from gateway.services.pools.overview import PoolView, ReconcileAction
 
 RECENT_ACTIONS = 50
@@ -31,10 +38,14 @@ async def list_pools(request: web.Request) -> web.Response:
     overview = services(request).pool_overview
     pools = await overview.pools_now()
     actions = await overview.recent_actions(RECENT_ACTIONS)
+    leader = await overview.leader()
     payload: AdminPoolsResponse = {
         "success": True,
         "pools": [admin_pool(view) for view in pools],
-        "reconciler": {"actions": [reconciler_action(a) for a in actions]},
+        "reconciler": {
+            "actions": [reconciler_action(a) for a in actions],
+            "leader": None if leader is None else leader_view(leader),
+        },
     }
     return reply(payload)
 
@@ -97,10 +108,19 @@ def reconciler_action(action: ReconcileAction) -> ReconcilerAction:
     }
 
 
+def leader_view(holding: Holding) -> Leader:
+    return {
+        "replica": holding.holder,
+        "since": iso(holding.acquired_at) or "",
+        "term": holding.term,
+    }
+
+
 ROUTES = [
     Route("GET", "/api/admin/users", list_users, Access.ADMIN, "Every user (admins only)",
           AdminUsersResponse, rate_group="admin", tag="admin"),
     Route("GET", "/api/admin/pools", list_pools, Access.ADMIN,
-          "Every pool with its bots as the pool reports them, and the reconciler's last 50 "
-          "actions (admins only)", AdminPoolsResponse, rate_group="admin", tag="admin"),
+          "Every pool with its bots as the pool reports them, the reconciler's last 50 "
+          "actions and the replica leading the background loops (admins only)",
+          AdminPoolsResponse, rate_group="admin", tag="admin"),
 ]  # fmt: skip

@@ -197,8 +197,17 @@ class ReconcilerAction(TypedDict):
     detail: str
 
 
+class Leader(TypedDict):
+    """The gateway replica running the leader-only loops (reconciler, trade monitor, ...)."""
+
+    replica: str
+    since: str  # when this replica took the lease (the database's clock)
+    term: int  # grows with every new holder
+
+
 class ReconcilerLog(TypedDict):
     actions: list[ReconcilerAction]
+    leader: Leader | None  # null while no replica holds the lease (take-over in progress)
 
 
 class AdminPoolsResponse(TypedDict):

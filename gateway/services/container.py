@@ -23,6 +23,7 @@ from gateway.services.dashboard.live import BotApiSource
 from gateway.services.dashboard.portfolio import HoldingsSource, PortfolioService
 from gateway.services.dashboard.published import SummarySource
 from gateway.services.dashboard.snapshots import SnapshotStore
+from gateway.services.leader import BACKGROUND_LEASE, Lease, default_replica_id
 from gateway.services.money.funding import FundingService
 from gateway.services.money.money import to_cents
 from gateway.services.money.wallet import WalletService
@@ -86,6 +87,7 @@ class Services:
     markets: MarketCatalogue
     strategies: StrategyService
     platform: PlatformState
+    lease: Lease  # of the leader-only background loops (gateway/background.py)
 
     async def close(self) -> None:
         """Release what holds sockets: SSE hub, pool clients, bot API and market sessions."""
@@ -248,6 +250,8 @@ def build_trading(
         recent=stream.latest,
     )
     prices = PriceHistory(settings.market_url) if settings.market_url else None
+    replica = settings.replica_id or default_replica_id()
+    lease = Lease(db, BACKGROUND_LEASE, replica, settings.leader_lease_ttl)
     return {
         "wallet": wallet,
         "bot_store": bot_store,
@@ -256,7 +260,7 @@ def build_trading(
         "risk": risk,
         "bots": bots,
         "bot_logs": BotLogs(bot_store, pools),
-        "pool_overview": PoolOverview(db, pools, timeout=settings.pool_timeout),
+        "pool_overview": PoolOverview(db, pools, timeout=settings.pool_timeout, lease=lease),
         "funding": FundingService(wallet=wallet, store=bot_store, pools=pools, api=bot_api),
         "reconciler": reconciler,
         "monitor": TradeMonitor(
@@ -280,6 +284,7 @@ def build_trading(
         "prices": prices,
         "markets": MarketCatalogue(settings.market_url),
         "strategies": strategies,
+        "lease": lease,
     }
 
 

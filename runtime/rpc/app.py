@@ -13,7 +13,7 @@ from runtime.analytics import PoolAnalytics
 from runtime.backup.replicator import Replicator
 from runtime.pool import Pool
 from runtime.process import ForkserverLauncher, Launcher
-from runtime.rpc import middleware
+from runtime.rpc import botproxy, middleware
 from runtime.rpc.commands import (
     add_bot,
     backup_status,
@@ -65,6 +65,8 @@ def create_app(settings: PoolSettings, launcher: Launcher | None = None) -> web.
     app.router.add_post("/sync", sync_now.run)
     app.router.add_get("/sync", sync_now.state)
     app.router.add_get("/backup", backup_status.handle)
+    app.cleanup_ctx.append(botproxy.http_session)
+    app.router.add_route("*", botproxy.PATH, botproxy.handle, name=botproxy.ROUTE_NAME)
     if settings.turso_url:
         app[backup_status.BACKUP] = _replicator(app, settings)
     if settings.sync_database_url.get_secret_value():

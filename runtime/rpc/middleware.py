@@ -12,7 +12,9 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from observability.logs import log_context
+from runtime.botroute import POOL_TOKEN_HEADER
 from runtime.errors import BadRequest, PoolError, Unauthorized
+from runtime.rpc import botproxy
 from runtime.rpc.keys import POOL, SETTINGS
 
 logger = logging.getLogger(__name__)
@@ -63,8 +65,14 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 @web.middleware
 async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Require `Authorization: Bearer <pool token>` on every route."""
+    """Require `Authorization: Bearer <pool token>` on every route; on the bots' API route
+    (whose `Authorization` is the bot's own) the token comes in `X-Pool-Token` instead."""
     expected = request.app[SETTINGS].token.get_secret_value()
+    if request.match_info.route.name == botproxy.ROUTE_NAME:
+        given = request.headers.get(POOL_TOKEN_HEADER, "")
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            raise Unauthorized(f"missing or wrong {POOL_TOKEN_HEADER}")
+        return await handler(request)
     header = request.headers.get("Authorization", "")
     scheme, _, given = header.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), expected.encode()):

@@ -23,6 +23,7 @@ _KEEP = {"roles", "alembic_version"}
 
 AppClient = TestClient[Any, Any]
 ClientFactory = Callable[..., Awaitable[AppClient]]
+ReplicaFactory = Callable[..., Awaitable[list[AppClient]]]
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -97,6 +98,31 @@ def make_client(
     async def make(app_kwargs: dict[str, Any] | None = None, **overrides: Any) -> AppClient:
         app = create_app(make_settings(**overrides), **(app_kwargs or {}))
         return await aiohttp_client(app)
+
+    return make
+
+
+@pytest.fixture
+def make_replicas(
+    aiohttp_client: Callable[..., Awaitable[AppClient]],
+    make_postgres_database: Callable[[], str],
+    tmp_path: Path,
+) -> ReplicaFactory:
+    """Factory: gateway replicas on one fresh PostgreSQL database, as behind a load balancer.
+
+    Each is its own `create_app` (own services, caches, rate limiter and strategy folder) on its
+    own test server; only the database, and Redis when `redis_url` is given, are shared.
+    """
+    db_url = make_postgres_database()  # here: the factory itself runs inside the event loop
+
+    async def make(count: int = 2, **overrides: Any) -> list[AppClient]:
+        replicas = []
+        for n in range(count):
+            values = quiet_settings(db_url, tmp_path) | {
+                "strategy_repo": str(tmp_path / f"strategies-repo-{n}")
+            }
+            replicas.append(await aiohttp_client(create_app(Settings(**(values | overrides)))))
+        return replicas
 
     return make
 

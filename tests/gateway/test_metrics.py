@@ -28,6 +28,7 @@ GATEWAY_METRICS = {
     "cryptopilot_websocket_clients": "gauge",
     "cryptopilot_auth_failures": "counter",
     "cryptopilot_rate_limit_rejections": "counter",
+    "cryptopilot_ratelimit_backend_errors": "counter",
     "cryptopilot_wallet_funds": "gauge",
     "cryptopilot_gateway_pool_up": "gauge",
     "cryptopilot_gateway_pool_last_seen_seconds": "gauge",
@@ -50,6 +51,7 @@ async def test_every_gateway_metric_is_described_with_its_type(client: AppClient
     for reason in PAUSE_REASONS:
         assert found.value("cryptopilot_trade_monitor_pauses_total", reason=reason) == 0
     assert found.value("cryptopilot_trade_monitor_emergency_stops_total") == 0
+    assert found.value("cryptopilot_ratelimit_backend_errors_total") == 0
     assert found.value("cryptopilot_sse_clients") == 0
     assert found.value("cryptopilot_websocket_clients", route="/ws/strategies") == 0
     # An empty database: no money, no pools, no sync.

@@ -1,5 +1,5 @@
-"""The operators' view of every pool: its bots as the pool reports them, and the reconciler's
-recent actions (`GET /api/admin/pools`).
+"""The operators' view of every pool: its bots as the pool reports them, the reconciler's
+recent actions and which replica leads the background loops (`GET /api/admin/pools`).
 
 Each known pool is asked for `GET /bots` and `GET /health` at once, all pools in parallel,
 each within `timeout` seconds; a pool that does not answer is shown with its stored status
@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from gateway.db.database import Database
 from gateway.errors import ApiError
+from gateway.services.leader import Holding, Lease
 from gateway.services.pools.control import failure_text
 from gateway.services.pools.directory import PoolDirectory, PoolRecord
 from migrations.schema import reconcile_actions
@@ -46,10 +47,11 @@ class ReconcileAction:
 class PoolOverview:
     """Reads every pool and the reconciler's log for operators."""
 
-    def __init__(self, db: Database, pools: PoolDirectory, *, timeout: float) -> None:
+    def __init__(self, db: Database, pools: PoolDirectory, *, timeout: float, lease: Lease) -> None:
         self.db = db
         self.pools = pools
         self.timeout = timeout
+        self.lease = lease
 
     async def pools_now(self) -> list[PoolView]:
         """Every known pool, asked in parallel, sorted by id."""
@@ -62,6 +64,10 @@ class PoolOverview:
         async with self.db.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [ReconcileAction(r.at, r.pool_id, r.bot_id, r.action, r.detail or "") for r in rows]
+
+    async def leader(self) -> Holding | None:
+        """The replica holding the background loops' lease now; None while nobody does."""
+        return await self.lease.current()
 
     async def _one(self, record: PoolRecord) -> PoolView:
         try:

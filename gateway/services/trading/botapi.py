@@ -5,6 +5,10 @@ pools' token (runtime/credentials.py; HTTP Basic on `POST /api/v1/token/login`),
 the access token, and logs in again once when a call is answered 401 (FreqTrade's tokens
 expire after 15 minutes, and a restarted bot may have new secrets). A bot that does not answer
 becomes `BotOffline` (502 `BOT_OFFLINE`).
+
+Every call carries the pools' token in `X-Pool-Token`: a pool serving its bots through its own
+port (runtime/rpc/botproxy.py) demands it, and a bot reached directly ignores it. The pool's
+own refusals there (bot stopped, not answering) become `BotOffline` too.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import aiohttp
 
 from gateway.errors import BadGateway
 from gateway.services.trading.botstore import BotEndpoint
+from runtime.botroute import POOL_REFUSALS, POOL_TOKEN_HEADER
 from runtime.credentials import bot_api_password
 
 logger = logging.getLogger(__name__)
@@ -78,7 +83,10 @@ class BotApiClient:
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self._connections, limit_per_host=8)
+            # No per-host cap: through a pool's port one host:port is all that pool's bots (a
+            # cap of 8 there would queue a whole pool's bots behind 8 calls); the pool caps
+            # each bot itself (runtime/rpc/botproxy.py) and aggregations cap their fan-out.
+            connector = aiohttp.TCPConnector(limit=self._connections, limit_per_host=0)
             self._session = aiohttp.ClientSession(connector=connector)
         return self._session
 
@@ -107,7 +115,7 @@ class BotApiClient:
         key = (bot.bot_id, bot.url, bot.username)
         for attempt in (1, 2):
             token = await self._token(bot, key, limit, fresh=attempt == 2)
-            headers = {"Authorization": f"Bearer {token}"}
+            headers = {"Authorization": f"Bearer {token}", POOL_TOKEN_HEADER: self._pool_token}
             if body is not None:
                 headers["Content-Type"] = "application/json"
             try:
@@ -121,6 +129,9 @@ class BotApiClient:
                     )
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
                 raise BotOffline(bot.bot_id, _reason(exc)) from None
+            refusal = _pool_refusal(reply.status, reply.body)
+            if refusal is not None:
+                raise BotOffline(bot.bot_id, refusal)
             if reply.status != 401 or attempt == 2:
                 return reply
             self._tokens.pop(key, None)
@@ -173,11 +184,18 @@ class BotApiClient:
             if cached is not None:
                 return cached
             password = bot_api_password(self._pool_token, bot.bot_id)
-            basic = {"Authorization": aiohttp.encode_basic_auth(bot.username, password)}
+            headers = {
+                "Authorization": aiohttp.encode_basic_auth(bot.username, password),
+                POOL_TOKEN_HEADER: self._pool_token,
+            }
             try:
                 async with self._http().post(
-                    bot.url + LOGIN_PATH, headers=basic, timeout=limit
+                    bot.url + LOGIN_PATH, headers=headers, timeout=limit
                 ) as response:
+                    if response.status >= 400:
+                        refusal = _pool_refusal(response.status, await response.read())
+                        if refusal is not None:
+                            raise BotOffline(bot.bot_id, refusal)
                     if response.status == 401:
                         raise BotAuthFailed(bot.bot_id, "the bot refused its API credentials")
                     if response.status >= 400:
@@ -188,6 +206,23 @@ class BotApiClient:
             token = str(data["access_token"])
             self._tokens[key] = token
             return token
+
+
+def _pool_refusal(status: int, body: bytes) -> str | None:
+    """The pool's own refusal on its bot route (`{"success": false, "code": ...}`), as a
+    reason; None for anything else, which is the bot's own answer."""
+    if status < 400 or not body.startswith(b"{"):
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("success") is not False:
+        return None
+    code = data.get("code")
+    if code not in POOL_REFUSALS:
+        return None
+    return f"pool answered {status} {code}: {data.get('message', '')}"
 
 
 def _reason(exc: BaseException) -> str:
