@@ -315,19 +315,11 @@ async def _spread_and_trade(platform: Platform, alice_a: Api, admin_b: Api) -> S
         connects, platform.hosts["gw"], platform.hosts["p1"].address, int(view["api_port"])
     )
 
-    for bot_id in bot_ids:  # a POST with a body, through gateway -> pool -> bot
+    async def traded() -> bool:  # every bot read through gateway -> pool -> bot
+        counts = [len(await _trade_ids(alice_a, b)) for b in bot_ids]
+        return sum(counts) >= 2
 
-        async def entered(bot_id: str = bot_id) -> bool:
-            path = f"/api/freqtrade/proxy/{bot_id}/api/v1/forceenter"
-            status, _ = await alice_a.call("POST", path, {"pair": "BTC/USD"})
-            return status == 200  # refused until the bot's first loop loaded the pair
-
-        await async_wait_until(entered, 120, 1, f"a forced entry on {bot_id}")
-
-    async def traded() -> bool:
-        return all([len(await _trade_ids(alice_a, b)) for b in bot_ids])
-
-    await async_wait_until(traded, 60, 1, "a trade on every bot (read via the pools)")
+    await async_wait_until(traded, 300, 2, "trades made (read via the pools)")
     return Scene(platform, alice_a.on(platform.gateway_url("b")), admin_b, on)
 
 
