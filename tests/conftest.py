@@ -13,6 +13,7 @@ pytest_plugins: list[str] = [
     "tests.fixtures.postgres",
     "tests.fixtures.redis",
     "tests.fixtures.private_postgres",
+    "tests.fixtures.netns",
     "tests.fixtures.sqld",
     "tests.fixtures.posthog",
 ]

@@ -187,11 +187,10 @@ class PoolDirectory:
     async def placement_candidates(self) -> builtins.list[PoolLoad]:
         """Healthy pools with their load; the database, not the pools, decides the load."""
         counts = await self.bot_counts()
-        return [
-            PoolLoad(record.id, record.capacity, counts.get(record.id, 0))
-            for record in await self.list()
-            if record.status == "healthy"
-        ]
+        healthy = [record for record in await self.list() if record.status == "healthy"]
+        for record in healthy:  # announced to another gateway replica: not opened here yet
+            await self._open(record.id, record.control_url)
+        return [PoolLoad(r.id, r.capacity, counts.get(r.id, 0)) for r in healthy]
 
     async def for_user(
         self, user_id: str
@@ -234,9 +233,8 @@ class PoolDirectory:
         await asyncio.gather(*(self._check_one(r) for r in records))
 
     async def _check_one(self, record: PoolRecord) -> None:
-        control = self._controls.get(record.id)
-        if control is None:
-            control = await self._open(record.id, record.control_url)
+        # The row is the truth: another gateway replica may have recorded a new pool or URL.
+        control = await self._open(record.id, record.control_url)
         try:
             health = await control.health(timeout=self._health_timeout)
         except ApiError as exc:

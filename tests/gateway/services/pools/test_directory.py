@@ -172,6 +172,28 @@ async def test_placement_load_comes_from_the_database(ctx: Ctx) -> None:
         await directory.close()
 
 
+async def test_a_pool_recorded_by_another_replica_gets_a_control_here(ctx: Ctx) -> None:
+    """Two gateway replicas on one database: a pool announced to one is usable by the other
+    before its next health pass, and a moved pool's new URL reaches the other's control."""
+    here, there = ctx.directory(), ctx.directory()
+    await here.start()
+    await there.start()
+    try:
+        first, moved = dead_url(), dead_url()
+        await there.announce("p1", first, capacity=3)
+        await ctx.set_status("p1", "healthy", 3)
+        with pytest.raises(Unavailable):
+            here.control("p1")  # not opened here yet
+        assert await here.placement_candidates() == [PoolLoad("p1", 3, 0)]
+        assert here.control("p1").url == first
+        await there.announce("p1", moved, capacity=3)
+        await here.check_health()
+        assert here.control("p1").url == moved
+    finally:
+        await here.close()
+        await there.close()
+
+
 async def test_the_announcement_token_is_compared_exactly(ctx: Ctx) -> None:
     directory = ctx.directory()
     assert directory.accepts_token(POOL_TOKEN)
