@@ -351,6 +351,7 @@ async def _cut_p1(scene: Scene) -> dict[str, set[int]]:
         return all(bots[b]["state"] == "unreachable" for b in on["p1"])
 
     await async_wait_until(p1_unreachable, 60, 0.5, "p1's bots marked unreachable")
+    print(f"p1's bots marked unreachable {time.monotonic() - cut_at:.1f}s after the cut")
     actions = (await scene.admin.ok("GET", "/api/admin/pools"))["reconciler"]["actions"]
     marked = {a["botId"] for a in actions if a["action"] == "marked_unreachable"}
     assert set(on["p1"]) <= marked  # by b's reconciler: the loops moved over
@@ -377,7 +378,9 @@ async def _restore_p1(scene: Scene, before: dict[str, set[int]]) -> None:
         bots = await _bots(alice)
         return all(bots[b]["state"] == "running" for b in scene.on["p1"])
 
+    restored_at = time.monotonic()
     await async_wait_until(p1_back, 90, 0.5, "p1's bots running again")
+    print(f"p1's bots running again {time.monotonic() - restored_at:.1f}s after the restore")
     after = {b: await _trade_ids(alice, b) for b in scene.bot_ids}
     for bot_id in scene.bot_ids:
         assert before[bot_id] <= after[bot_id], bot_id
@@ -431,6 +434,7 @@ async def test_pools_on_two_hosts_and_two_gateway_replicas(
             alice_a = await Api(session, platform.gateway_url("a")).login("alice@example.com")
             scene = await _spread_and_trade(platform, alice_a, admin_b)
             took_over_s = await _kill_the_leader(scene)
+            print(f"replica b took the lease {took_over_s:.1f}s after replica a's SIGKILL")
             assert took_over_s <= LEASE_TTL_S * 2, took_over_s
             before = await _cut_p1(scene)
             await _restore_p1(scene, before)
