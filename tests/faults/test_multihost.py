@@ -216,9 +216,12 @@ async def _leader(admin: Api) -> str | None:
 
 
 async def _trade_ids(api: Api, bot_id: str) -> set[int]:
-    """A bot's trades from its own FreqTrade API, reached through gateway -> pool -> bot."""
-    trades = await api.ok("GET", f"/api/freqtrade/proxy/{bot_id}/api/v1/trades?limit=500")
-    return {int(t["trade_id"]) for t in trades["trades"]}
+    """A bot's open (`/status`) and closed (`/trades`) trades from its own FreqTrade API,
+    reached through gateway -> pool -> bot."""
+    base = f"/api/freqtrade/proxy/{bot_id}/api/v1"
+    open_trades = await api.ok("GET", f"{base}/status")
+    closed = (await api.ok("GET", f"{base}/trades?limit=500"))["trades"]
+    return {int(t["trade_id"]) for t in [*open_trades, *closed]}
 
 
 async def _last_loop(api: Api, bot_id: str) -> float:
@@ -317,9 +320,9 @@ async def _spread_and_trade(platform: Platform, alice_a: Api, admin_b: Api) -> S
 
     async def traded() -> bool:  # every bot read through gateway -> pool -> bot
         counts = [len(await _trade_ids(alice_a, b)) for b in bot_ids]
-        return sum(counts) >= 2
+        return all(counts)
 
-    await async_wait_until(traded, 300, 2, "trades made (read via the pools)")
+    await async_wait_until(traded, 300, 2, "a trade on every bot (read via the pools)")
     return Scene(platform, alice_a.on(platform.gateway_url("b")), admin_b, on)
 
 
