@@ -157,6 +157,15 @@ class Settings(EnvSettings):
     pool_timeout: float = Field(
         60.0, description="Seconds a pool control call may take (adding a bot)"
     )
+    pool_read_timeout: float = Field(
+        3.0,
+        gt=0,
+        description=(
+            "Seconds a read of a pool may take (bots' summaries for the dashboard, the admin "
+            "overview) before that pool's entries become errors: a pool host cut off the "
+            "network must not hold up the dashboard for pool_timeout"
+        ),
+    )
     reconcile_interval: float = Field(
         10.0,
         description=(

@@ -183,7 +183,9 @@ def holdings_source(
         return BotApiSource(
             bot_api, timeout=settings.bot_timeout, concurrency=settings.bot_concurrency
         )
-    return SummarySource(pools, timeout=settings.pool_timeout, max_age=settings.summary_max_age)
+    return SummarySource(
+        pools, timeout=settings.pool_read_timeout, max_age=settings.summary_max_age
+    )
 
 
 def build_trading(
@@ -260,7 +262,7 @@ def build_trading(
         "risk": risk,
         "bots": bots,
         "bot_logs": BotLogs(bot_store, pools),
-        "pool_overview": PoolOverview(db, pools, timeout=settings.pool_timeout, lease=lease),
+        "pool_overview": PoolOverview(db, pools, timeout=settings.pool_read_timeout, lease=lease),
         "funding": FundingService(wallet=wallet, store=bot_store, pools=pools, api=bot_api),
         "reconciler": reconciler,
         "monitor": TradeMonitor(
