@@ -11,6 +11,7 @@ import pytest
 
 from runtime.rpc.client import PoolClient
 from tests.fixtures.pools import POOL_TOKEN, RunningPool, running_pool
+from tests.runtime.conftest import bot_body
 
 POOL_ID = "routed-pool"
 LIVE, SPARE = "bp-live", "bp-spare"  # SPARE is stopped and started by the tests
@@ -25,15 +26,7 @@ class RoutedPool:
 
 
 def spec(bot_id: str) -> dict[str, Any]:
-    return {
-        "bot_id": bot_id,
-        "owner": "alice",
-        "strategy": "SandboxScalp1m",
-        "pairs": ["BTC/USDT", "ETH/USDT"],
-        "stake_currency": "USDT",
-        "dry_run_wallet": 1000,
-        "config_overrides": {"force_entry_enable": True},
-    }
+    return bot_body(bot_id, config_overrides={"force_entry_enable": True})
 
 
 async def _start(url: str) -> dict[str, dict[str, Any]]:
