@@ -8,10 +8,13 @@ settings fields, route tables, stop graces and the measured memory figures.
 
 from __future__ import annotations
 
+import base64
 import copy
 import importlib.util
 import inspect
 import re
+import shutil
+import subprocess
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,7 +35,7 @@ from runtime.rpc.app import create_app as create_pool_app
 from runtime.settings import PoolSettings
 from sandbox.server import create_app as create_sandbox_app
 from sandbox.settings import SandboxSettings
-from tests.pool_containers.tools import POOL_CONTAINERS, REPO
+from tests.pool_containers.tools import POOL_CONTAINERS, REPO, in_ci
 
 K8S = POOL_CONTAINERS / "k8s"
 KUBERNETES_VERSION = "1.30.0"
@@ -42,7 +45,6 @@ KUSTOMIZE_FIELDS = {
     "apiVersion",
     "kind",
     "namespace",
-    "labels",
     "resources",
     "secretGenerator",
     "generatorOptions",
@@ -120,8 +122,6 @@ def render() -> list[Doc]:
     for doc in docs:
         if doc["kind"] != "Namespace":
             doc["metadata"].setdefault("namespace", kust["namespace"])
-        for entry in kust.get("labels", []):
-            doc["metadata"].setdefault("labels", {}).update(entry["pairs"])
     return docs
 
 
@@ -255,6 +255,33 @@ def test_the_kustomization_lists_every_manifest_and_nothing_the_loader_ignores()
             assert (K8S / f"{name}.example").is_file()
             assert name in (K8S / ".gitignore").read_text().split()
     assert kust["generatorOptions"]["disableNameSuffixHash"] is True  # containers name it as is
+
+
+def test_kubectl_kustomize_renders_the_same_objects(tmp_path: Path):
+    """The loader above is kustomize's behaviour for these files, not a guess at it."""
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        message = "kubectl (with its built-in kustomize) is not installed"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    folder = tmp_path / "k8s"
+    shutil.copytree(K8S, folder)
+    shutil.copy(folder / "secrets.env.example", folder / "secrets.env")
+    result = subprocess.run(
+        [kubectl, "kustomize", str(folder)], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    rendered = [doc for doc in YAML(typ="safe").load_all(result.stdout) if doc]
+    for doc in rendered:
+        if doc["kind"] == "Secret":
+            data = doc.pop("data")
+            doc["stringData"] = {k: base64.b64decode(v).decode() for k, v in data.items()}
+
+    def key(doc: Doc) -> tuple[str, str, str]:
+        return doc["kind"], doc["metadata"].get("namespace", ""), doc["metadata"]["name"]
+
+    assert sorted(rendered, key=key) == sorted(DOCS, key=key)
 
 
 @pytest.mark.parametrize(
