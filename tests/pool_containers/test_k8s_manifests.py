@@ -55,12 +55,6 @@ BASE_MIB = 342
 BOT_MIB = 56.6
 BOT_MIB_2000_MARKETS = 88.7
 GATEWAY_RSS_MIB = 180
-# Settings the manifests pass that other helpers of issue 19 are adding to the code; drop a
-# name here once its field exists (the test then checks it like every other).
-PENDING = {
-    "gateway": {"CRYPTOPILOT_REDIS_URL"},
-    "pool": {"CRYPTOPILOT_POOL_BOT_API_ROUTE"},
-}
 # Which settings class each of our containers reads.
 SETTINGS: dict[str, type[EnvSettings]] = {
     "gateway": Settings,
@@ -404,10 +398,9 @@ def test_every_variable_is_a_settings_field_of_the_process_that_reads_it():
         if cls is None:
             continue
         fields = {cls.env_name(name) for name in cls.model_fields}
-        pending = PENDING.get(ctr["name"], set())
         for name in environment(template, ctr):
             if name.startswith(prefix(cls)):
-                assert name in fields or name in pending, f"{ctr['name']}: {name} is no setting"
+                assert name in fields, f"{ctr['name']}: {name} is no setting"
             else:  # only the downward API's helpers, used in $(...) above
                 assert name in {"POD_NAME", "POD_NAMESPACE", "NODE_NAME"}, name
         checked.add(ctr["name"])
@@ -420,11 +413,7 @@ def test_the_settings_load_and_pass_their_own_checks():
         cls = settings_class(ctr)
         if cls is None:
             continue
-        env = environment(template, ctr)
-        for name in PENDING.get(ctr["name"], set()):
-            if name not in {cls.env_name(f) for f in cls.model_fields}:
-                env.pop(name, None)
-        settings = cls.from_env(env)
+        settings = cls.from_env(environment(template, ctr))
         if isinstance(settings, Settings):
             assert settings.is_production
             assert settings.host == "0.0.0.0"
@@ -549,9 +538,7 @@ def test_termination_grace_outlasts_the_bots_stop_grace_and_the_shutdown_path():
     aiohttp_in_flight = inspect.signature(web.BaseRunner.__init__).parameters["shutdown_timeout"]
     pools = one("StatefulSet", "pool")
     env = environment(pools["spec"]["template"], container("pool", "pool"))
-    stop_grace = PoolSettings.from_env(
-        {k: v for k, v in env.items() if k not in PENDING["pool"]}
-    ).stop_grace
+    stop_grace = PoolSettings.from_env(env).stop_grace
     assert stop_grace == PoolSettings.model_fields["stop_grace"].default  # the code's 10 s
     pool_grace = pools["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
     # In-flight control calls, then every bot SIGTERM -> SIGKILL at once, then PostHog's 2 s.
