@@ -194,7 +194,10 @@ async def test_pool_image_runs_a_bot_and_stops_it_cleanly(
             await async_wait_until(pool.health, timeout=90, what="the pool's control API")
             await pool.add_bot(bot_body("img1"))
             bot = await pool.wait_for_state("img1", "running", deadline_s=120)
-            assert await bot_get(bot, "ping") == {"status": "pong"}
+            # The pool listens on every interface in its container, so it serves the bot's API
+            # through its own port (bot_api_route auto -> pool): the bot stays on loopback.
+            assert bot["api"]["url"].endswith(":" + str(control_port) + "/bots/img1")
+            assert await bot_get(bot, "ping", pool_token=TOKEN) == {"status": "pong"}
             assert _healthcheck(name)
             health = await pool.health()
         assert health["pool_id"] == "image-pool"

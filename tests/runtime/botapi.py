@@ -7,10 +7,16 @@ from typing import Any
 
 import aiohttp
 
+from runtime.botroute import POOL_TOKEN_HEADER
 
-async def bot_get(bot: dict[str, Any], path: str) -> Any:
+
+async def bot_get(bot: dict[str, Any], path: str, pool_token: str = "") -> Any:
+    """GET from the bot's API at the URL its pool reported (through the pool's port, with
+    `pool_token` as `X-Pool-Token`, when the pool serves its bots' APIs itself)."""
     api = bot["api"]
     auth = {"Authorization": aiohttp.encode_basic_auth(api["username"], api["password"])}
+    if pool_token:
+        auth[POOL_TOKEN_HEADER] = pool_token
     timeout = aiohttp.ClientTimeout(total=5)
     async with aiohttp.ClientSession(headers=auth, timeout=timeout) as session:
         async with session.get(f"{api['url']}/api/v1/{path}") as response:
