@@ -41,7 +41,9 @@ from aiohttp.test_utils import TestClient, TestServer
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench import sse  # noqa: E402
 from bench.sandbox import start_sandbox  # noqa: E402
+from bench.sse import StreamStats  # noqa: E402
 from cli.processes import stop_process  # noqa: E402
 from gateway.app import create_app  # noqa: E402
 from gateway.keys import SERVICES  # noqa: E402
@@ -140,19 +142,17 @@ async def with_streams(
     client: TestClient[Any, Any], token: str, count: int, during: Awaitable[float]
 ) -> tuple[float, int]:
     """Run `during` with `count` SSE clients open; its result and the events they received."""
-    events = 0
+    stats = StreamStats()
 
     async def stream() -> None:
-        nonlocal events
         async with client.get(f"/api/stream?token={token}") as response:
             assert response.status == 200
-            async for line in response.content:
-                events += line.startswith(b"event: portfolio")
+            await sse.count(response, stats)
 
     tasks = [asyncio.create_task(stream()) for _ in range(count)]
     await asyncio.sleep(2)  # connected, first batch served
     try:
-        return await during, events
+        return await during, stats.portfolio
     finally:
         for task in tasks:
             task.cancel()

@@ -42,9 +42,11 @@ from aiohttp.test_utils import TestClient, TestServer
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench import sse  # noqa: E402
 from bench.pool_memory import PAIRS, collect_and_measure, separate_side, spec, tree  # noqa: E402
 from bench.portfolio import PASSWORD, percentile, start_pool  # noqa: E402
 from bench.sandbox import start_sandbox  # noqa: E402
+from bench.sse import StreamStats  # noqa: E402
 from cli.processes import stop_process  # noqa: E402
 from gateway.app import create_app  # noqa: E402
 from gateway.keys import SERVICES  # noqa: E402
@@ -147,15 +149,13 @@ async def add_bot(pool: Pool, gateway: Gateway, index: int) -> float:
     return took
 
 
-async def sse_client(gateway: Gateway, counts: list[int], slot: int) -> None:
+async def sse_client(gateway: Gateway, stats: StreamStats) -> None:
     """One open dashboard: reads the stream and counts its events until cancelled."""
     path = f"/api/freqtrade/stream?token={gateway.token}"
     timeout = aiohttp.ClientTimeout(total=None, sock_read=None)
     response = await gateway.client.get(path, timeout=timeout)
     assert response.status == 200, await response.text()
-    async for line in response.content:
-        if line.startswith(b"event:"):
-            counts[slot] += 1
+    await sse.count(response, stats)
 
 
 def cpu_seconds(pids: dict[int, str]) -> dict[int, float]:
@@ -278,8 +278,8 @@ async def ramp(args: argparse.Namespace, sandbox: str, sandbox_pid: int, work: P
     gateway = await start_gateway(work, token)
     pools: list[Pool] = []
     steps: list[dict[str, Any]] = []
-    counts = [0] * args.sse
-    streams = [asyncio.create_task(sse_client(gateway, counts, i)) for i in range(args.sse)]
+    stats = [StreamStats() for _ in range(args.sse)]
+    streams = [asyncio.create_task(sse_client(gateway, one)) for one in stats]
     try:
         bots, target = 0, args.step
         while True:
@@ -292,11 +292,13 @@ async def ramp(args: argparse.Namespace, sandbox: str, sandbox_pid: int, work: P
                     )
                 adds.append(await add_bot(pools[-1], gateway, bots))
                 bots += 1
-            sse_before = sum(counts)
+            sse_before = sum(one.events for one in stats)
             step: dict[str, Any] = {"bots": bots, "pools": len(pools)}
             step |= await measure_step(pools, sandbox_pid, gateway, args.settle, args.requests)
             step["hot_add_s"] = {"p50": statistics.median(adds), "max": max(adds)}
-            step["sse_events"] = sum(counts) - sse_before
+            step["sse_events"] = sum(one.events for one in stats) - sse_before
+            step["sse_largest_kib"] = max(one.largest_bytes for one in stats) / 1024
+            step["sse_ended"] = sorted({one.error for one in stats if one.error})
             steps.append(step)
             log(step_line(step))
             if target >= args.max_bots and not (args.until_limit and knee_of(steps) is None):
@@ -326,6 +328,8 @@ def step_line(step: dict[str, Any]) -> str:
         f"  hot add p50/max {step['hot_add_s']['p50']:.2f}/{step['hot_add_s']['max']:.2f}s"
         f"  P1 p50/p95 {step['p1']['p50_ms']:6.1f}/{step['p1']['p95_ms']:6.1f} ms"
         f" ({step['p1']['errors']} bad)  SSE events {step['sse_events']}"
+        f" (largest {step['sse_largest_kib']:.0f} KiB{', ENDED: ' if step['sse_ended'] else ''}"
+        f"{'; '.join(step['sse_ended'])})"
     )
 
 

@@ -172,9 +172,11 @@ def run_bot(launch: LaunchSpec) -> None:
     _configure_logging(launch)
     _reseed()
     exit_report.reserve(launch.error_path)
+    from runtime import apitick
     from runtime.liveness import hook
 
     hook.install(launch.heartbeat_path, launch.bot_dir)
+    apitick.install()
     warm = sys.modules.get("runtime.warm")
     logger.info(
         "bot process %s forked from warm parent %s (preloaded: %s)",

@@ -65,6 +65,7 @@ BOT_LAZY_IMPORTS = (
     "h11",
     "jwt",
     "pyarrow.pandas_compat",
+    "runtime.apitick",
     "runtime.botconfig",
     "runtime.child",
     "runtime.process",

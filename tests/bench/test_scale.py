@@ -37,6 +37,7 @@ def test_a_tiny_ramp_prints_sane_figures() -> None:
         p1 = step["p1"]
         assert p1["errors"] == 0 and 0 < p1["p50_ms"] <= p1["p95_ms"] < 5_000
         assert step["sse_events"] > 0  # the streams were served while the bots traded
+        assert step["sse_ended"] == [] and step["sse_largest_kib"] > 0
     separate = result["separate"]
     assert separate["bots"] == 2 and separate["total_pss_mib"] > 2 * 100
     # Two bots in a pool cost less than two whole processes, but a pool's base is not free.
