@@ -11,13 +11,16 @@ with one user owning every bot and `--sse` dashboard streams open on it the whol
 * hot add: the pool's `POST /bots` until that bot is `running`, for every bot of the step;
 * P1 (`GET /api/freqtrade/portfolio` through the gateway's HTTP route) p50/p95.
 
+After the last step, `--profile-bots` bots are sampled with py-spy for `--profile-seconds`
+while they trade on, and their samples sorted into the parts of a bot's work (bench/profile.py).
+
 The knee is the first step where a loop is late or P1 p95 triples against the first step;
 the limit is named from the per-process CPU and free memory there. Then, in the same run,
 the same bots as separate `freqtrade trade` processes (as many as memory allows, see
 `--separate`) for the pool ÷ separate ratio. Each `--markets` value is one such run.
 
     .venv/bin/python bench/scale.py [--max-bots 100] [--step 10] [--markets 0 2000]
-        [--until-limit] [--separate N] [--json]
+        [--until-limit] [--separate N] [--profile-bots 3] [--json]
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from aiohttp.test_utils import TestClient, TestServer
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench import sse  # noqa: E402
+from bench import profile, sse  # noqa: E402
 from bench.pool_memory import PAIRS, collect_and_measure, separate_side, spec, tree  # noqa: E402
 from bench.portfolio import PASSWORD, percentile, start_pool  # noqa: E402
 from bench.sandbox import start_sandbox  # noqa: E402
@@ -58,6 +61,7 @@ from tests.helpers import async_wait_until  # noqa: E402
 MiB = 1024 * 1024
 SEPARATE_MIB = 260  # what one separate `freqtrade trade` process needs (FIELD_NOTES: ~240)
 MIN_FREE_MIB = 1024  # stop ramping (--until-limit) before the host has less than this free
+PROFILE_RATE = 100  # py-spy samples a second
 TARGETS = {"bots_on_time": 100, "marginal_mib": 50.0, "ratio": 0.30, "hot_add_s": 0.5}
 
 
@@ -302,6 +306,9 @@ async def ramp(args: argparse.Namespace, sandbox: str, sandbox_pid: int, work: P
             steps.append(step)
             log(step_line(step))
             if target >= args.max_bots and not (args.until_limit and knee_of(steps) is None):
+                if args.profile_bots:
+                    step["profile"] = await profile_bots(pools, args)
+                    log(profile_line(step["profile"]))
                 break
             if step["available_mib"] < MIN_FREE_MIB + args.step * 80:
                 log("stopping the ramp: memory is running out")
@@ -317,6 +324,31 @@ async def ramp(args: argparse.Namespace, sandbox: str, sandbox_pid: int, work: P
         for pool in reversed(pools):
             stop_process(pool.process, 120)
     return steps
+
+
+async def profile_bots(pools: list[Pool], args: argparse.Namespace) -> dict[str, Any]:
+    """py-spy on `--profile-bots` bots (spread over the pools) while they trade on."""
+    views = [v for pool in pools for v in await pool.client.list_bots() if v.get("pid")]
+    chosen = [int(v["pid"]) for v in views[:: max(1, len(views) // args.profile_bots)]]
+    chosen = chosen[: args.profile_bots]
+    stacks = await profile.record(chosen, args.profile_seconds, PROFILE_RATE)
+    samples = sum(stacks.values())
+    return {
+        "bots": len(chosen),
+        "seconds": args.profile_seconds,
+        "samples": samples,
+        # Samples with the GIL held per bot, as a share of one core.
+        "core_percent_per_bot": 100 * samples / PROFILE_RATE / args.profile_seconds / len(chosen),
+        "breakdown": {k: round(v, 3) for k, v in profile.breakdown(stacks).items()},
+    }
+
+
+def profile_line(found: dict[str, Any]) -> str:
+    parts = ", ".join(f"{name} {share:.0%}" for name, share in found["breakdown"].items())
+    return (
+        f"profile of {found['bots']} bots over {found['seconds']:.0f} s"
+        f" ({found['core_percent_per_bot']:.1f} % of a core each with the GIL): {parts}"
+    )
 
 
 def step_line(step: dict[str, Any]) -> str:
@@ -395,6 +427,8 @@ def report(result: dict[str, Any]) -> None:
             f"{p['role']}:{p['pid']} {p['cpu_percent']}%" for p in step["top_processes"]
         )
         print(f"       CPU by role {step['cpu_percent']}  busiest: {top}")
+    if "profile" in result["steps"][-1]:
+        print(profile_line(result["steps"][-1]["profile"]))
     knee = result["knee"]
     if knee is None:
         print(f"knee: none up to {result['steps'][-1]['bots']} bots")
@@ -442,6 +476,13 @@ def main() -> int:
         "--separate", type=int, default=None,
         help="separate freqtrade processes to compare (default: the largest step memory allows)",
     )  # fmt: skip
+    parser.add_argument(
+        "--profile-bots", type=int, default=3,
+        help="after the last step, py-spy this many bots (0 = no profile; default 3)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--profile-seconds", type=float, default=30, help="how long the profile samples (30)"
+    )
     parser.add_argument("--json", action="store_true", help="print machine-readable figures")
     args = parser.parse_args()
     results = [asyncio.run(run_catalogue(args, markets)) for markets in args.markets]

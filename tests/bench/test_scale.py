@@ -18,7 +18,7 @@ def test_a_tiny_ramp_prints_sane_figures() -> None:
     command = [
         sys.executable, "bench/scale.py", "--max-bots", "2", "--step", "1", "--pool-size", "2",
         "--sse", "2", "--requests", "3", "--settle", "8", "--separate", "2", "--markets", "0",
-        "--json",
+        "--profile-bots", "1", "--profile-seconds", "8", "--json",
     ]  # fmt: skip
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -38,6 +38,11 @@ def test_a_tiny_ramp_prints_sane_figures() -> None:
         assert p1["errors"] == 0 and 0 < p1["p50_ms"] <= p1["p95_ms"] < 5_000
         assert step["sse_events"] > 0  # the streams were served while the bots traded
         assert step["sse_ended"] == [] and step["sse_largest_kib"] > 0
+    found = result["steps"][-1]["profile"]
+    assert found["bots"] == 1 and found["samples"] > 0
+    assert sum(found["breakdown"].values()) == pytest.approx(1, abs=0.01)
+    # A trading bot's samples fall in FreqTrade's loop, not all in "other".
+    assert set(found["breakdown"]) - {"other"}, found
     separate = result["separate"]
     assert separate["bots"] == 2 and separate["total_pss_mib"] > 2 * 100
     # Two bots in a pool cost less than two whole processes, but a pool's base is not free.
