@@ -24,7 +24,7 @@ const pools: AdminPools = {
     },
     { id: "far", url: "http://10.0.0.2:18080", status: "unreachable", lastSeen: null, capacity: 10, botsCount: 0, memory: null, error: "Pool far is not reachable: connection refused", bots: [] },
   ],
-  reconciler: { actions: [{ at: "2026-12-07T06:01:00Z", poolId: "demo", botId: "demo-scalp", action: "restarted", detail: "desired running, found exited" }] },
+  reconciler: { actions: [{ at: "2026-12-07T06:01:00Z", poolId: "demo", botId: "demo-scalp", action: "restarted", detail: "desired running, found exited" }], leader: { replica: "gw-7f9c", since: "2026-12-07T05:59:00Z", term: 3 } },
 };
 
 beforeEach(() => {
@@ -48,6 +48,14 @@ describe("OperatorsPage", () => {
     expect(screen.getByText("unreachable")).toBeTruthy();
     expect(screen.getByText("Pool did not answer: Pool far is not reachable: connection refused")).toBeTruthy();
     expect(within(screen.getByRole("table", { name: "Reconciler actions" })).getByText("restarted")).toBeTruthy();
+    const leader = screen.getByText("gw-7f9c").closest("p");
+    expect(leader?.textContent).toContain("(term 3)");
+  });
+
+  it("says when no replica holds the reconciler's lease", async () => {
+    answers.set("GET /api/admin/pools", () => ({ ...pools, reconciler: { actions: [], leader: null } }));
+    render(<OperatorsPage />);
+    expect(await screen.findByText(/No gateway replica leads right now/)).toBeTruthy();
   });
 
   it("runs a health check and reports what it found", async () => {

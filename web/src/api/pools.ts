@@ -39,9 +39,17 @@ export interface ReconcilerAction {
   detail: string;
 }
 
+/** The gateway replica running the reconciler and the other leader-only loops. */
+export interface Leader {
+  replica: string;
+  since: string;
+  term: number;
+}
+
 export interface AdminPools {
   pools: AdminPool[];
-  reconciler: { actions: ReconcilerAction[] };
+  /** `leader` null: no replica holds the lease (a take-over in progress); absent: older gateway. */
+  reconciler: { actions: ReconcilerAction[]; leader?: Leader | null };
 }
 
 interface MyPools {

@@ -2,7 +2,7 @@
 import { useEffect, useState } from "react";
 import { ApiError, messageOf } from "../api/client";
 import * as poolsApi from "../api/pools";
-import type { AdminPool, AdminPools } from "../api/pools";
+import type { AdminPool, AdminPools, Leader } from "../api/pools";
 import { api } from "../auth/session";
 import { EmptyState, ErrorState, Loading, Notice } from "../components/States";
 import { formatBytes } from "../lib/bytes";
@@ -160,6 +160,7 @@ export function OperatorsPage() {
           {pools.data.data.pools.length === 0 ? <EmptyState title="No pool is registered" /> : pools.data.data.pools.map((pool) => <PoolSection key={pool.id} pool={pool} />)}
           <section className="card stack" aria-labelledby="reconciler-title">
             <h2 id="reconciler-title">Reconciler actions</h2>
+            <LeaderLine leader={pools.data.data.reconciler.leader} />
             {pools.data.data.reconciler.actions.length === 0 ? (
               <EmptyState title="No recent action" />
             ) : (
@@ -192,5 +193,16 @@ export function OperatorsPage() {
         </>
       )}
     </div>
+  );
+}
+
+/** Which gateway replica runs the reconciler (only one does at a time; see docs/scale-out.md). */
+function LeaderLine({ leader }: { leader: Leader | null | undefined }) {
+  if (leader === undefined) return null;
+  if (leader === null) return <Notice kind="error">No gateway replica leads right now: the reconciler resumes when one takes the lease.</Notice>;
+  return (
+    <p className="muted">
+      Run by replica <strong>{leader.replica}</strong> since {formatDateTime(leader.since)} (term {leader.term}).
+    </p>
   );
 }
