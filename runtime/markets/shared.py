@@ -25,7 +25,6 @@ from types import FrameType
 from typing import Any
 
 from runtime.exchange import ExchangeSpec, ccxt_config
-from runtime.markets.compact import compact
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +59,7 @@ def digest(value: Any) -> bytes:
 
 @dataclass
 class SharedMarkets:
-    """One exchange's markets as ccxt parsed them (`compact`ed), with a fingerprint of each entry.
+    """One exchange's markets as ccxt parsed them, with a fingerprint of every entry.
 
     Has the attributes ccxt's `set_markets_from_exchange(source)` reads (`id`, `markets`,
     `markets_by_id`, ..., `options`), so a bot's client can adopt it as if it were a loaded
@@ -103,7 +102,6 @@ class SharedMarkets:
         }
         tables: dict[str, Any] = {name: getattr(client, name) or {} for name in TABLES}
         tables.update({name: list(getattr(client, name) or []) for name in LISTS})
-        tables = compact(tables)
         shared = cls(
             spec=spec,
             id=str(client.id),
