@@ -16,6 +16,7 @@ import random
 import signal
 import sys
 import traceback
+from multiprocessing.connection import Connection
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -31,8 +32,11 @@ EXIT_ORPHANED = 70
 EXIT_FREQTRADE_ERROR = 2
 
 
-def probe_warm() -> None:
-    """Exit 0 if this process was forked from a warm, frozen forkserver; else say why."""
+def probe_warm(reply: Connection | None = None) -> None:
+    """Exit 0 if this process was forked from a warm, frozen forkserver; else say why.
+
+    With `reply`, also send what the warm parent shares besides its imports (`warm_report`).
+    """
     warm = sys.modules.get("runtime.warm")
     if warm is None or not getattr(warm, "WARMED", False):
         try:
@@ -44,6 +48,22 @@ def probe_warm() -> None:
         sys.exit(4)
     if gc.get_freeze_count() == 0:
         sys.exit(5)
+    if reply is not None:
+        reply.send(warm_report(warm))
+        reply.close()
+
+
+def warm_report(warm: Any) -> dict[str, Any]:
+    """The warm parent's shared markets, as plain values: exchange, count, load time."""
+    shared = getattr(warm, "SHARED_MARKETS", None)
+    if shared is None:
+        return {"markets": 0}
+    return {
+        "exchange": shared.id,
+        "markets": len(shared.markets),
+        "loaded_at_ms": shared.loaded_at_ms,
+        "load_seconds": round(shared.load_seconds, 3),
+    }
 
 
 def _die_with_parent() -> None:
@@ -174,9 +194,11 @@ def run_bot(launch: LaunchSpec) -> None:
     exit_report.reserve(launch.error_path)
     from runtime import apitick
     from runtime.liveness import hook
+    from runtime.markets import hook as markets_hook
 
     hook.install(launch.heartbeat_path, launch.bot_dir)
     apitick.install()
+    markets_hook.install(launch.exchange)
     warm = sys.modules.get("runtime.warm")
     logger.info(
         "bot process %s forked from warm parent %s (preloaded: %s)",

@@ -21,6 +21,7 @@ from runtime import child, exchange
 from runtime.errors import Unavailable
 from runtime.exchange import ExchangeSpec
 from runtime.launch import LaunchSpec
+from runtime.markets.shared import environ_for
 
 logger = logging.getLogger(__name__)
 
@@ -129,12 +130,26 @@ class ForkserverChild:
 
 
 class ForkserverLauncher:
-    """Spawns bots from a forkserver that imported FreqTrade once (`runtime.warm`)."""
+    """Spawns bots from a forkserver that imported FreqTrade once (`runtime.warm`).
 
-    def __init__(self, preload: str = WARM_MODULE) -> None:
+    With `exchange`, the forkserver also loads that exchange's markets once for every bot to
+    share (runtime/markets/): the preload takes no arguments, so they are named in this
+    process's environment, which multiprocessing starts the forkserver with. One pool per
+    supervisor process, so one exchange; a forkserver already running keeps what it loaded.
+    """
+
+    def __init__(
+        self,
+        exchange: ExchangeSpec | None = None,
+        preload: str = WARM_MODULE,
+        markets_timeout: float = 5.0,
+    ) -> None:
         self._ctx: ForkServerContext = multiprocessing.get_context("forkserver")
         self._ctx.set_forkserver_preload([preload])
+        if exchange is not None:
+            os.environ.update(environ_for(exchange, markets_timeout))
         self.warm_seconds: float | None = None
+        self.warm_report: dict[str, object] = {}
 
     def warm_up(self, timeout: float = 180.0) -> float:
         """Start the forkserver and prove its preload worked; blocking (use a thread).
@@ -143,20 +158,31 @@ class ForkserverLauncher:
         would silently make every bot import FreqTrade on its own. A probe child checks.
         """
         started = time.monotonic()
-        probe = self._ctx.Process(target=child.probe_warm, name="warm-probe", daemon=True)
+        receive, send = self._ctx.Pipe(duplex=False)
+        probe = self._ctx.Process(
+            target=child.probe_warm, args=(send,), name="warm-probe", daemon=True
+        )
         probe.start()
-        probe.join(timeout)
-        if probe.exitcode is None:
-            probe.kill()
-            probe.join()
-            raise WarmupError(f"warm-up probe did not finish within {timeout:g}s")
-        if probe.exitcode != 0:
-            raise WarmupError(
-                f"forkserver preload of {WARM_MODULE} failed ({describe_exit(probe.exitcode)});"
-                " see the traceback above"
-            )
+        send.close()
+        with receive:
+            probe.join(timeout)
+            if probe.exitcode is None:
+                probe.kill()
+                probe.join()
+                raise WarmupError(f"warm-up probe did not finish within {timeout:g}s")
+            if probe.exitcode != 0:
+                raise WarmupError(
+                    f"forkserver preload of {WARM_MODULE} failed"
+                    f" ({describe_exit(probe.exitcode)}); see the traceback above"
+                )
+            self.warm_report = receive.recv() if receive.poll(0) else {}
         self.warm_seconds = time.monotonic() - started
-        logger.info("forkserver warm in %.2fs (pid %s)", self.warm_seconds, self.server_pid())
+        logger.info(
+            "forkserver warm in %.2fs (pid %s), shared markets: %s",
+            self.warm_seconds,
+            self.server_pid(),
+            self.warm_report or "none",
+        )
         return self.warm_seconds
 
     def server_pid(self) -> int | None:

@@ -11,6 +11,11 @@ result is shared copy-on-write instead of private to each bot: the modules a bot
 lazily (`BOT_LAZY_IMPORTS`), ccxt's binance class-level set-up, FreqTrade's SQLAlchemy
 mapper configuration, and one pass of the candle -> dataframe -> indicator -> signal path.
 All of it is pure computation: no sockets, threads, event loops or database engines here.
+
+One exception, bounded: the pool's market catalogue (`SHARED_MARKETS`), loaded over HTTP
+from the exchange the supervisor named in the environment, with a few seconds' deadline and
+the session closed afterwards (runtime/markets/shared.py). Bots adopt it instead of loading
+their own (runtime/markets/hook.py); if it failed, it is None and bots load their own.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from freqtrade.rpc.api_server import (
 from freqtrade.worker import Worker
 
 import runtime.exchange
+import runtime.markets.shared
 import strategies
 
 # Imported lazily by every bot (found by diffing `sys.modules` of a running bot against the
@@ -68,6 +74,8 @@ BOT_LAZY_IMPORTS = (
     "runtime.apitick",
     "runtime.botconfig",
     "runtime.child",
+    "runtime.markets.hook",
+    "runtime.markets.intern",
     "runtime.process",
     "sqlalchemy.dialects.sqlite.aiosqlite",
     "sqlalchemy.dialects.sqlite.pysqlite",
@@ -140,6 +148,8 @@ STRATEGY_MODULES = _import_strategies()
 _configure_orm()
 _warm_dataframes()
 _prebuild_exchanges()
+# Before the freeze, so the shared market objects are in the permanent generation too.
+SHARED_MARKETS = runtime.markets.shared.load_from_environ(os.environ)
 WARM_PID = os.getpid()
 WARM_SECONDS = time.monotonic() - _started
 # Last: everything allocated so far moves to the permanent generation.

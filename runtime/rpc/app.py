@@ -11,6 +11,7 @@ from aiohttp import web
 
 from runtime.analytics import PoolAnalytics
 from runtime.backup.replicator import Replicator
+from runtime.exchange import ExchangeSpec
 from runtime.pool import Pool
 from runtime.process import ForkserverLauncher, Launcher
 from runtime.rpc import botproxy, middleware
@@ -139,7 +140,7 @@ def _pool_context(launcher: Launcher | None):  # type: ignore[no-untyped-def]
         settings = app[SETTINGS]
         real = launcher
         if real is None:
-            forkserver = ForkserverLauncher()
+            forkserver = ForkserverLauncher(ExchangeSpec.of(settings))
             # Blocks ~2-3 s while the forkserver imports FreqTrade: keep the loop free.
             await asyncio.to_thread(forkserver.warm_up)
             real = forkserver
