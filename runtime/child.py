@@ -196,7 +196,12 @@ def run_bot(launch: LaunchSpec) -> None:
     from runtime.liveness import hook
     from runtime.markets import hook as markets_hook
 
-    hook.install(launch.heartbeat_path, launch.bot_dir)
+    after_pass = None
+    if launch.nice_after_start:
+        from runtime import priority
+
+        after_pass = priority.after_first_pass(launch.nice_after_start)
+    hook.install(launch.heartbeat_path, launch.bot_dir, after_pass)
     apitick.install()
     markets_hook.install(launch.exchange)
     warm = sys.modules.get("runtime.warm")

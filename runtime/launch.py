@@ -27,3 +27,5 @@ class LaunchSpec:
     log_json: bool = False
     log_max_bytes: int = 10 * 1024 * 1024
     log_backups: int = 3
+    # The nice value the bot takes after its first loop pass (runtime/priority.py); 0 = keep.
+    nice_after_start: int = 0

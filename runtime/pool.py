@@ -237,6 +237,7 @@ class Pool:
                 log_json=self.settings.log_json,
                 log_max_bytes=self.settings.bot_log_max_bytes,
                 log_backups=self.settings.bot_log_backups,
+                nice_after_start=self.settings.bot_nice,
             )
 
         async def ready() -> bool:

@@ -71,6 +71,15 @@ class PoolSettings(EnvSettings):
     stop_grace: float = Field(
         10.0, description="Seconds between SIGTERM and SIGKILL when stopping a bot."
     )
+    bot_nice: int = Field(
+        5,
+        ge=0,
+        le=19,
+        description=(
+            "Nice value a bot takes after its first loop pass, so starting bots and the "
+            "supervisor go first (0 = keep the pool's)."
+        ),
+    )
     start_timeout: float = Field(
         120.0, description="Seconds a bot's API may take to answer before a restart."
     )

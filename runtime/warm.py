@@ -76,6 +76,7 @@ BOT_LAZY_IMPORTS = (
     "runtime.child",
     "runtime.markets.hook",
     "runtime.markets.intern",
+    "runtime.priority",
     "runtime.process",
     "sqlalchemy.dialects.sqlite.aiosqlite",
     "sqlalchemy.dialects.sqlite.pysqlite",

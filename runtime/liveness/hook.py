@@ -1,5 +1,8 @@
 """Bot child side: report a heartbeat, then publish a summary, after every loop pass.
 
+An optional `after_pass` callback runs last (runtime/priority.py lowers the bot's CPU
+priority after its first pass).
+
 Wraps `FreqtradeBot.process` (a pass while trading) and `process_stopped` (a pass while
 FreqTrade is paused through its API, so a paused bot is not taken for a stuck one). Patching
 the class is fine here: one bot per process. A failing heartbeat or summary never breaks the
@@ -49,8 +52,10 @@ def _wrap(
     path: Path,
     state: str,
     publisher: SummaryPublisher | None,
+    after_pass: Callable[[Any], None] | None = None,
 ) -> Callable[[Any], None]:
     beat_failure, summary_failure = _Once(f"heartbeat to {path}"), _Once("summary")
+    after_failure = _Once("after-pass callback's work")
 
     def beat(self: Any) -> None:
         started = time.monotonic()
@@ -79,13 +84,23 @@ def _wrap(
                 publisher.publish(self, state)
             except Exception:
                 summary_failure.report()
+        if after_pass is not None:
+            try:
+                after_pass(self)
+            except Exception:
+                after_failure.report()
 
     return beat
 
 
-def install(path: str, summary_folder: str | None = None) -> None:
+def install(
+    path: str,
+    summary_folder: str | None = None,
+    after_pass: Callable[[Any], None] | None = None,
+) -> None:
     """Make every FreqTrade loop pass of this process write the heartbeat `path` and, with
-    `summary_folder`, publish the bot's summary there (runtime/summary/)."""
+    `summary_folder`, publish the bot's summary there (runtime/summary/); then call
+    `after_pass(bot)`."""
     from freqtrade.freqtradebot import FreqtradeBot
 
     target = Path(path)
@@ -94,5 +109,7 @@ def install(path: str, summary_folder: str | None = None) -> None:
         if summary_folder is None
         else SummaryPublisher(SummaryPaths.in_folder(Path(summary_folder)), os.getpid())
     )
-    FreqtradeBot.process = _wrap(FreqtradeBot.process, target, "running", publisher)
-    FreqtradeBot.process_stopped = _wrap(FreqtradeBot.process_stopped, target, "stopped", publisher)
+    FreqtradeBot.process = _wrap(FreqtradeBot.process, target, "running", publisher, after_pass)
+    FreqtradeBot.process_stopped = _wrap(
+        FreqtradeBot.process_stopped, target, "stopped", publisher, after_pass
+    )

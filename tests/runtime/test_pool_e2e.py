@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from runtime.ports import port_is_free
+from runtime.priority import autogroup_nice, thread_nices
 from runtime.rpc.app import create_app
 from tests.helpers import async_wait_until
 from tests.runtime.botapi import bot_get, trade_ids
@@ -94,6 +95,18 @@ async def test_pool_with_real_bots(
         return await trade_ids(scalp)
 
     trades = await async_wait_until(has_trade, timeout=150, interval=1, what="a dry-run trade")
+
+    # Past its first loop pass every thread of a bot runs at the pool's bot_nice (5): starting
+    # bots and this supervisor go first.
+    assert settings.bot_nice == 5
+    for bot in bots.values():
+
+        async def niced(pid: int = bot["pid"]) -> bool:
+            return set(thread_nices(pid).values()) == {settings.bot_nice}
+
+        await async_wait_until(niced, timeout=60, what=f"{bot['bot_id']} at nice 5")
+        assert autogroup_nice(bot["pid"]) in (None, settings.bot_nice)
+    assert set(thread_nices().values()) == {os.getpriority(os.PRIO_PROCESS, 0)}
 
     # The pool's metrics see the real processes: the bots, the supervisor, the warm parent.
     seen = await _metrics(client)
