@@ -12,7 +12,9 @@ with one user owning every bot and `--sse` dashboard streams open on it the whol
 * P1 (`GET /api/freqtrade/portfolio` through the gateway's HTTP route) p50/p95.
 
 After the last step, `--profile-bots` bots are sampled with py-spy for `--profile-seconds`
-while they trade on, and their samples sorted into the parts of a bot's work (bench/profile.py).
+while they trade on, and their samples sorted into the parts of a bot's work (bench/profile.py);
+then `--nice-ab` rounds of hot adds with the running bots at nice 0 and at the pools' bot nice,
+alternating (bench/nice_ab.py).
 
 The knee is the first step where a loop is late or P1 p95 triples against the first step;
 the limit is named from the per-process CPU and free memory there. Then, in the same run,
@@ -20,7 +22,7 @@ the same bots as separate `freqtrade trade` processes (as many as memory allows,
 `--separate`) for the pool ÷ separate ratio. Each `--markets` value is one such run.
 
     .venv/bin/python bench/scale.py [--max-bots 100] [--step 10] [--markets 0 2000]
-        [--until-limit] [--separate N] [--profile-bots 3] [--json]
+        [--until-limit] [--separate N] [--profile-bots 3] [--nice-ab 5] [--json]
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from aiohttp.test_utils import TestClient, TestServer
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench import profile, sse  # noqa: E402
+from bench import nice_ab, profile, sse  # noqa: E402
 from bench.pool_memory import PAIRS, collect_and_measure, separate_side, spec, tree  # noqa: E402
 from bench.portfolio import PASSWORD, percentile, start_pool  # noqa: E402
 from bench.sandbox import start_sandbox  # noqa: E402
@@ -56,6 +58,7 @@ from gateway.keys import SERVICES  # noqa: E402
 from gateway.settings import Settings  # noqa: E402
 from runtime.memory import read_process  # noqa: E402
 from runtime.rpc.client import PoolClient  # noqa: E402
+from runtime.settings import PoolSettings  # noqa: E402
 from tests.helpers import async_wait_until  # noqa: E402
 
 MiB = 1024 * 1024
@@ -63,6 +66,7 @@ SEPARATE_MIB = 260  # what one separate `freqtrade trade` process needs (FIELD_N
 MIN_FREE_MIB = 1024  # stop ramping (--until-limit) before the host has less than this free
 PROFILE_RATE = 100  # py-spy samples a second
 TARGETS = {"bots_on_time": 100, "marginal_mib": 50.0, "ratio": 0.30, "hot_add_s": 0.5}
+BOT_NICE = PoolSettings.model_fields["bot_nice"].default  # the bench's pools run the default
 
 
 def log(text: str) -> None:
@@ -309,6 +313,8 @@ async def ramp(args: argparse.Namespace, sandbox: str, sandbox_pid: int, work: P
                 if args.profile_bots:
                     step["profile"] = await profile_bots(pools, args)
                     log(profile_line(step["profile"]))
+                if args.nice_ab:
+                    await compare_nice(pools, step, args.nice_ab)
                 break
             if step["available_mib"] < MIN_FREE_MIB + args.step * 80:
                 log("stopping the ramp: memory is running out")
@@ -324,6 +330,19 @@ async def ramp(args: argparse.Namespace, sandbox: str, sandbox_pid: int, work: P
         for pool in reversed(pools):
             stop_process(pool.process, 120)
     return steps
+
+
+async def compare_nice(pools: list[Pool], step: dict[str, Any], rounds: int) -> None:
+    """Hot add side by side with the running bots at nice 0 and at the pools' bot nice."""
+    if not nice_ab.can_lower_nice():
+        log("nice side by side skipped: setting bots back to nice 0 needs root")
+        return
+    views = [v for pool in pools for v in await pool.client.list_bots() if v.get("pid")]
+    pids = [int(v["pid"]) for v in views]
+    step["nice_ab"] = await nice_ab.compare(
+        pools[-1].client, pids, lambda name: {**spec(0), "bot_id": name}, rounds, BOT_NICE
+    )
+    log(nice_ab.line(step["nice_ab"]))
 
 
 async def profile_bots(pools: list[Pool], args: argparse.Namespace) -> dict[str, Any]:
@@ -429,6 +448,8 @@ def report(result: dict[str, Any]) -> None:
         print(f"       CPU by role {step['cpu_percent']}  busiest: {top}")
     if "profile" in result["steps"][-1]:
         print(profile_line(result["steps"][-1]["profile"]))
+    if "nice_ab" in result["steps"][-1]:
+        print(nice_ab.line(result["steps"][-1]["nice_ab"]))
     knee = result["knee"]
     if knee is None:
         print(f"knee: none up to {result['steps'][-1]['bots']} bots")
@@ -483,6 +504,11 @@ def main() -> int:
     parser.add_argument(
         "--profile-seconds", type=float, default=30, help="how long the profile samples (30)"
     )
+    parser.add_argument(
+        "--nice-ab", type=int, default=5, metavar="ROUNDS",
+        help="after the last step, hot adds with the bots at nice 0 vs the pools' bot nice,"
+        " alternating, this many rounds each (needs root; 0 = off; default 5)",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print machine-readable figures")
     args = parser.parse_args()
     results = [asyncio.run(run_catalogue(args, markets)) for markets in args.markets]

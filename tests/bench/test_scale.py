@@ -18,7 +18,7 @@ def test_a_tiny_ramp_prints_sane_figures() -> None:
     command = [
         sys.executable, "bench/scale.py", "--max-bots", "2", "--step", "1", "--pool-size", "2",
         "--sse", "2", "--requests", "3", "--settle", "8", "--separate", "2", "--markets", "0",
-        "--profile-bots", "1", "--profile-seconds", "8", "--json",
+        "--profile-bots", "1", "--profile-seconds", "8", "--nice-ab", "1", "--json",
     ]  # fmt: skip
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -43,6 +43,11 @@ def test_a_tiny_ramp_prints_sane_figures() -> None:
     assert sum(found["breakdown"].values()) == pytest.approx(1, abs=0.01)
     # A trading bot's samples fall in FreqTrade's loop, not all in "other".
     assert set(found["breakdown"]) - {"other"}, found
+    # One hot add with the running bots at nice 0, one at the pools' bot nice (CI runs as root).
+    ab = result["steps"][-1]["nice_ab"]
+    assert ab["rounds"] == 1 and ab["bots"] == 2 and ab["nice"] == 5
+    for phase in ("at_0", "at_5"):
+        assert 0 < ab[phase]["p50"] == ab[phase]["max"] < 60
     separate = result["separate"]
     assert separate["bots"] == 2 and separate["total_pss_mib"] > 2 * 100
     # Two bots in a pool cost less than two whole processes, but a pool's base is not free.
