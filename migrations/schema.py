@@ -197,6 +197,8 @@ bots = Table(
     # The store version the bot runs (docs/strategies.md); NULL: the shipped strategies/ folder.
     Column("strategy_commit", Text, nullable=True),
     Column("strategy_version", Integer, nullable=True),
+    # How often the pool restarted the bot after it exited (its count, since the pool started).
+    Column("restarts", Integer, nullable=False, server_default=ZERO),
     CheckConstraint("desired_state IN ('provisioning', 'running', 'stopped', 'deleting')"),
     Index("bots_user_id_idx", "user_id"),
     Index("bots_pool_id_idx", "pool_id"),

@@ -58,6 +58,7 @@ def bot_info(record: BotRecord) -> BotInfo:
         "createdAt": iso(record.created_at),
         "strategyVersion": record.strategy_version,
         "strategyCommit": record.strategy_commit,
+        "restarts": record.restarts,
     }
 
 

@@ -80,6 +80,8 @@ class BotInfo(TypedDict):
     # The strategy store version the bot runs (null: the pool's shipped strategies/).
     strategyVersion: int | None
     strategyCommit: str | None
+    # How often the pool restarted the bot after it exited (0 until a pool reports a count).
+    restarts: int
 
 
 class BotsResponse(TypedDict):

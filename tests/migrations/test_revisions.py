@@ -313,3 +313,38 @@ async def test_new_revision_needs_a_current_database(
     finally:
         await db.close()
     assert not any(tmp_path.glob("*.py"))  # noqa: ASYNC240 - a test's own tmp folder
+
+
+def _downgrade_to(conn: Connection, target: str) -> None:
+    # As migrate.upgrade does: SQLite's table copy must not cascade to the rows referring to it.
+    # (On the driver's connection: through SQLAlchemy the PRAGMA would begin a transaction.)
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        migrate._sqlite_pragma(conn, "foreign_keys=OFF")
+    try:
+        with conn.begin():
+            command.downgrade(migrate.config(conn), target)
+    finally:
+        if sqlite:
+            migrate._sqlite_pragma(conn, "foreign_keys=ON")
+
+
+async def test_bot_restarts_revision_goes_up_and_down(new_database: NewDatabase) -> None:
+    url, before_url = new_database(), new_database()
+    await _upgrade(before_url, target="0004")
+    await _upgrade(url, target="0004")
+    await insert_rows(url)  # a bot (with its settings) from before the column
+    rows = await read_rows(url)
+    assert await _upgrade(url) == SHIPPED[SHIPPED.index("0005") :]
+    assert await _run(url, "SELECT id, restarts FROM bots") == [("b1", 0)]
+    await _run(url, "UPDATE bots SET restarts = 3")
+
+    db = Database(url)
+    try:
+        async with db.engine.connect() as conn:
+            await conn.run_sync(_downgrade_to, "0004")
+    finally:
+        await db.close()
+    assert await _run(url, "SELECT version_num FROM alembic_version") == [("0004",)]
+    assert (await _schema_and_roles(url))[0] == (await _schema_and_roles(before_url))[0]
+    assert await read_rows(url) == rows

@@ -104,6 +104,20 @@ describe("DashboardPage", () => {
     expect(screen.getByRole("button", { name: "24h" }).getAttribute("aria-pressed")).toBe("true");
   });
 
+  it("shows the restart count B1 reports on the bot's card", async () => {
+    answers.set("/api/freqtrade/bots", () => ({
+      success: true,
+      bots: [
+        { instanceId: "alice-bot-1", strategy: "SandboxScalp1m", stake_currency: "USD", containerStatus: "running", state: "running", tradingPairs: ["BTC/USDT"], dry_run: true, restarts: 3 },
+        { instanceId: "alice-bot-2", strategy: "DCAStrategy", stake_currency: "USD", containerStatus: "stopped", state: "stopped", tradingPairs: [], dry_run: true },
+      ],
+    }));
+    renderPage();
+    const restarts = (card: HTMLElement) => within(card).getByText("Restarts").nextElementSibling?.textContent;
+    await waitFor(() => expect(restarts(screen.getByTestId("bot-card-alice-bot-1"))).toBe("3"));
+    expect(restarts(screen.getByTestId("bot-card-alice-bot-2"))).toBe("—"); // neither B1 nor P1 has a count
+  });
+
   it("updates on stream events and refetches P1/P2/B1 on every open", async () => {
     renderPage();
     await waitFor(() => expect(screen.getByTestId("portfolio-value").textContent).toBe("$1,012.30"));

@@ -61,6 +61,7 @@ class BotRecord:
     last_seen: datetime | None
     strategy_commit: str | None  # the store version it runs; None: the shipped strategies/
     strategy_version: int | None
+    restarts: int  # how often its pool restarted it after it exited, as the pool last said
 
     @property
     def endpoint(self) -> BotEndpoint | None:
@@ -189,9 +190,14 @@ class BotStore:
     async def record_seen(
         self, bot_id: str, pool_bot: dict[str, Any], **values: Any
     ) -> BotRecord | None:
-        """Store what a pool reported about the bot (state, port, API URL and user) and any
-        other `values`; the bot as it is now. The API password is derived, never stored."""
+        """Store what a pool reported about the bot (state, port, API URL and user, restarts)
+        and any other `values`; the bot as it is now. The API password is derived, never stored.
+
+        A report without `restarts` (an older pool's) keeps the count the row has.
+        """
         api = pool_bot.get("api") or {}
+        if "restarts" in pool_bot:
+            values.setdefault("restarts", int(pool_bot.get("restarts") or 0))
         return await self.update(
             bot_id,
             observed_state=str(pool_bot.get("state", "unknown")),

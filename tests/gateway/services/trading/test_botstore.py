@@ -59,3 +59,28 @@ async def test_a_pool_report_leaves_no_api_password_in_the_row(db_url: str) -> N
         assert await store.update("nobody", desired_state="stopped") is None
     finally:
         await db.close()
+
+
+async def test_a_pool_report_sets_the_restarts_and_one_without_them_keeps_them(
+    db_url: str,
+) -> None:
+    await migrate(db_url)
+    db = Database(db_url)
+    try:
+        store = BotStore(db, utcnow)
+        alice = await create_user_row(db, "alice")
+        created = await create_bot_row(store, "b1", alice, None)
+        assert created.restarts == 0
+
+        seen = await store.record_seen("b1", {"bot_id": "b1", "state": "running", "restarts": 3})
+        assert seen is not None and seen.restarts == 3
+        # A reply without the count (an older pool's) leaves the stored one alone ...
+        seen = await store.record_seen("b1", {"bot_id": "b1", "state": "stopped"})
+        assert seen is not None and (seen.restarts, seen.observed_state) == (3, "stopped")
+        found = await store.find("b1")
+        assert found is not None and found.restarts == 3
+        # ... and a pool that started afresh counts from 0 again.
+        seen = await store.record_seen("b1", {"bot_id": "b1", "state": "running", "restarts": 0})
+        assert seen is not None and seen.restarts == 0
+    finally:
+        await db.close()
