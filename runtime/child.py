@@ -54,11 +54,14 @@ def probe_warm(reply: Connection | None = None) -> None:
 
 
 def warm_report(warm: Any) -> dict[str, Any]:
-    """The warm parent's shared markets, as plain values: exchange, count, load time."""
+    """The warm parent's shared markets (exchange, count, load time) and whether its memory
+    is mergeable (KSM), as plain values."""
     shared = getattr(warm, "SHARED_MARKETS", None)
+    ksm = bool(getattr(warm, "KSM_MERGE", False))
     if shared is None:
-        return {"markets": 0}
+        return {"markets": 0, "ksm": ksm}
     return {
+        "ksm": ksm,
         "exchange": shared.id,
         "markets": len(shared.markets),
         "loaded_at_ms": shared.loaded_at_ms,

@@ -20,6 +20,7 @@ from typing import Protocol
 from runtime import child, exchange
 from runtime.errors import Unavailable
 from runtime.exchange import ExchangeSpec
+from runtime.ksm import environ_for as ksm_environ
 from runtime.launch import LaunchSpec
 from runtime.markets.shared import environ_for
 
@@ -133,7 +134,8 @@ class ForkserverLauncher:
     """Spawns bots from a forkserver that imported FreqTrade once (`runtime.warm`).
 
     With `exchange`, the forkserver also loads that exchange's markets once for every bot to
-    share (runtime/markets/): the preload takes no arguments, so they are named in this
+    share (runtime/markets/); with `ksm`, it makes its memory and the bots' mergeable
+    (runtime/ksm.py). The preload takes no arguments, so both are named in this
     process's environment, which multiprocessing starts the forkserver with. One pool per
     supervisor process, so one exchange; a forkserver already running keeps what it loaded.
     """
@@ -143,11 +145,13 @@ class ForkserverLauncher:
         exchange: ExchangeSpec | None = None,
         preload: str = WARM_MODULE,
         markets_timeout: float = 5.0,
+        ksm: bool = False,
     ) -> None:
         self._ctx: ForkServerContext = multiprocessing.get_context("forkserver")
         self._ctx.set_forkserver_preload([preload])
         if exchange is not None:
             os.environ.update(environ_for(exchange, markets_timeout))
+        os.environ.update(ksm_environ(ksm))
         self.warm_seconds: float | None = None
         self.warm_report: dict[str, object] = {}
 

@@ -80,6 +80,13 @@ class PoolSettings(EnvSettings):
             "supervisor go first (0 = keep the pool's)."
         ),
     )
+    ksm: bool = Field(
+        True,
+        description=(
+            "Make the bots' memory mergeable by the kernel's same-page merging (Linux 6.4+); "
+            "it merges only where the host runs ksmd (/sys/kernel/mm/ksm/run = 1)."
+        ),
+    )
     start_timeout: float = Field(
         120.0, description="Seconds a bot's API may take to answer before a restart."
     )

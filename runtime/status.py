@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import psutil
 
+from runtime import ksm
 from runtime.announce import control_url
 from runtime.botroute import bot_api_base
 from runtime.liveness.heartbeat import Heartbeat
@@ -154,6 +155,16 @@ class CpuProbes:
         return round(total, 1)
 
 
+def ksm_health(pool: PoolSnapshot) -> dict[str, Any]:
+    """Whether the bots' memory is mergeable, how much of it is merged, the host's ksmd."""
+    state = ksm.host()
+    return {
+        "bots_mergeable": pool.forkserver_pid is not None and ksm.merging(pool.forkserver_pid),
+        "bots_merged_bytes": sum(ksm.merged_bytes(b.pid) for b in pool.bots if b.pid),
+        "host": None if state is None else state.as_dict(),
+    }
+
+
 def pool_health(pool: PoolSnapshot, cpu: CpuProbes) -> dict[str, Any]:
     """Capacity, free slots, bots by state, PSS and CPU of supervisor, forkserver and bots."""
     states = Counter(bot.state.value for bot in pool.bots)
@@ -176,6 +187,7 @@ def pool_health(pool: PoolSnapshot, cpu: CpuProbes) -> dict[str, Any]:
             "bots_pss_bytes": bot_pss,
             "total_pss_bytes": supervisor_pss + server_pss + bot_pss,
             "host_available_bytes": int(psutil.virtual_memory().available),
+            "ksm": ksm_health(pool),
         },
         "cpu_percent": cpu.percent(pids),
         "forkserver_pid": pool.forkserver_pid,

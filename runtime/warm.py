@@ -46,6 +46,7 @@ from freqtrade.rpc.api_server import (
 from freqtrade.worker import Worker
 
 import runtime.exchange
+import runtime.ksm
 import runtime.markets.shared
 import strategies
 
@@ -151,6 +152,9 @@ _warm_dataframes()
 _prebuild_exchanges()
 # Before the freeze, so the shared market objects are in the permanent generation too.
 SHARED_MARKETS = runtime.markets.shared.load_from_environ(os.environ)
+# The bots forked from here inherit it: pages a bot copied only to change a reference count
+# and back are merged with the parent's again where the host runs ksmd (runtime/ksm.py).
+KSM_MERGE = runtime.ksm.wanted(os.environ) and runtime.ksm.enable_merge()
 WARM_PID = os.getpid()
 WARM_SECONDS = time.monotonic() - _started
 # Last: everything allocated so far moves to the permanent generation.

@@ -140,7 +140,7 @@ def _pool_context(launcher: Launcher | None):  # type: ignore[no-untyped-def]
         settings = app[SETTINGS]
         real = launcher
         if real is None:
-            forkserver = ForkserverLauncher(ExchangeSpec.of(settings))
+            forkserver = ForkserverLauncher(ExchangeSpec.of(settings), ksm=settings.ksm)
             # Blocks ~2-3 s while the forkserver imports FreqTrade: keep the loop free.
             await asyncio.to_thread(forkserver.warm_up)
             real = forkserver

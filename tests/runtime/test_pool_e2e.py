@@ -173,3 +173,8 @@ async def test_pool_with_real_bots(
     health = await (await client.get("/health")).json()
     assert health["states"]["running"] == 3
     assert health["memory"]["forkserver_pss_bytes"] > 0
+    # The warm parent opted its memory and its bots' into KSM (the pool's default `ksm`).
+    assert settings.ksm is True
+    assert health["memory"]["ksm"]["bots_mergeable"] is True
+    assert health["memory"]["ksm"]["bots_merged_bytes"] >= 0
+    assert health["memory"]["ksm"]["host"]["running"] in (True, False)

@@ -4,7 +4,9 @@ GET /health
 -> 200 {"success": true, "pool_id", "accepting", "capacity", "bots", "free_slots",
         "states": {"running": 3, ...}, "memory": {"supervisor_pss_bytes",
         "forkserver_pss_bytes", "bots_pss_bytes", "total_pss_bytes",
-        "host_available_bytes"}, "forkserver_pid", "uptime_s"}
+        "host_available_bytes", "ksm": {"bots_mergeable", "bots_merged_bytes",
+        "host": {"running", "pages_to_scan", "sleep_ms", "full_scans", "saved_bytes"} | null}},
+        "forkserver_pid", "uptime_s"}
 """
 
 from __future__ import annotations
