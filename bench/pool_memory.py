@@ -6,7 +6,11 @@ bot's first full collection can come hours later and copies the parent's heap un
 frozen), then PSS is summed over every process of each side from /proc/PID/smaps_rollup
 (pool side: supervisor, forkserver, resource tracker and bots). Not a timed test:
 
-    .venv/bin/python bench/pool_memory.py [--bots 10] [--seconds 60] [--json]
+    .venv/bin/python bench/pool_memory.py [--bots 10] [--seconds 60] [--ksm 1000] [--json]
+
+With `--ksm PAGES` (root), a second pool side runs with its bots opted into the kernel's
+same-page merging and the host's ksmd scanning PAGES pages per 20 ms; after two full scans its
+PSS is read again and the kernel's KSM bookkeeping for those processes added to it.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench import ksmd  # noqa: E402
 from bench.sandbox import start_sandbox  # noqa: E402
 from cli.processes import stop_process  # noqa: E402
 from runtime.botconfig import BotPaths, build_config, strategies_dir  # noqa: E402
@@ -40,6 +45,8 @@ from runtime.store import ApiCredentials  # noqa: E402
 from tests.helpers import free_port  # noqa: E402
 
 MiB = 1024 * 1024
+# ksmd's rate for the KSM side: pages per 20 ms (pool_containers/systemd/cryptopilot-ksm.conf).
+DEFAULT_KSM_PAGES = 1000
 PAIRS = ["BTC/USDT", "ETH/USDT", "SOL/USDT", "BNB/USDT", "XRP/USDT", "ADA/USDT"]
 # The stock `freqtrade` entry point plus the same SIGUSR1 -> gc.collect() hook the pool's bots have.
 FREQTRADE_WITH_GC_HOOK = (
@@ -100,7 +107,20 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     stop_process(process, grace=60)
 
 
-async def pool_side(n: int, seconds: float, sandbox: str, work: Path) -> dict[str, Any]:
+async def pool_side(
+    n: int, seconds: float, sandbox: str, work: Path, ksm_rate: int = 0
+) -> dict[str, Any]:
+    """One pool of `n` bots; with `ksm_rate`, its bots opted into KSM and the host's ksmd on
+    at that many pages per 20 ms (else `--no-ksm` and ksmd as the host has it)."""
+    if not ksm_rate:
+        return await _pool_side(n, seconds, sandbox, work, ksm_rate)
+    with ksmd.running(ksm_rate):
+        return await _pool_side(n, seconds, sandbox, work, ksm_rate)
+
+
+async def _pool_side(
+    n: int, seconds: float, sandbox: str, work: Path, ksm_rate: int
+) -> dict[str, Any]:
     token, port, low = secrets.token_hex(16), free_port(), 21_000
     env = {**os.environ, "CRYPTOPILOT_POOL_TOKEN": token}
     supervisor = subprocess.Popen(
@@ -113,7 +133,7 @@ async def pool_side(n: int, seconds: float, sandbox: str, work: Path) -> dict[st
             "--pool-id",
             "bench",
             "--data-dir",
-            str(work / "pool"),
+            str(work / f"pool-ksm-{ksm_rate}"),
             "--control-port",
             str(port),
             "--exchange-url",
@@ -126,10 +146,12 @@ async def pool_side(n: int, seconds: float, sandbox: str, work: Path) -> dict[st
             str(low + 50),
             "--log-level",
             "WARNING",
+            "--ksm" if ksm_rate else "--no-ksm",
         ],
         cwd=REPO,
         env=env,
     )
+    ksmd_started = ksmd.cpu_seconds(ksmd.ksmd_pid())
     try:
         async with PoolClient(f"http://127.0.0.1:{port}", token) as client:
             deadline = time.monotonic() + 120
@@ -149,6 +171,23 @@ async def pool_side(n: int, seconds: float, sandbox: str, work: Path) -> dict[st
             await asyncio.sleep(seconds)
             bot_pids = [b["pid"] for b in bots]
             total = collect_and_measure(bot_pids, tree(supervisor.pid))
+            merge: dict[str, Any] = {}
+            if ksm_rate:
+                # Two full scans after the collection: the first finds equal pages, the
+                # second merges the ones still equal (KSM's unstable tree, then stable).
+                waited = await ksmd.wait_for_scans(2, timeout=900)
+                pids = tree(supervisor.pid)
+                total = sum(pss(p) for p in pids)
+                window = time.monotonic() - started
+                cpu = ksmd.cpu_seconds(ksmd.ksmd_pid()) - ksmd_started
+                merge = {
+                    "pages_to_scan": ksm_rate,
+                    "waited_s": waited,
+                    "merged_mib": ksmd.merged_bytes(pids) / MiB,
+                    "bookkeeping_mib": ksmd.bookkeeping_bytes(pids) / MiB,
+                    "ksmd_cpu_percent": 100 * cpu / window,
+                }
+                total += ksmd.bookkeeping_bytes(pids)  # kernel memory the merge costs
             # Hot add while N bots trade: RPC call -> the new bot's API answering.
             t0 = time.monotonic()
             extra = await client.add_bot(spec(n))
@@ -160,6 +199,7 @@ async def pool_side(n: int, seconds: float, sandbox: str, work: Path) -> dict[st
                 "all_apis_s": all_up,
                 "hot_add_s": hot_add,
                 "marginal_mib_per_bot": (total - base_pss) / n / MiB,
+                **({"ksm": merge} if merge else {}),
             }
     finally:
         stop(supervisor)
@@ -218,31 +258,46 @@ async def separate_side(n: int, seconds: float, sandbox: str, work: Path) -> dic
             stop(process)
 
 
-async def bench(n: int, seconds: float) -> dict[str, Any]:
+async def bench(n: int, seconds: float, ksm_rate: int = 0) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="pool-bench-") as tmp:
         work = Path(tmp)
         sandbox_proc, sandbox = await start_sandbox(work)
         try:
             pool = await pool_side(n, seconds, sandbox, work)
+            merged = await pool_side(n, seconds, sandbox, work, ksm_rate) if ksm_rate else None
             separate = await separate_side(n, seconds, sandbox, work)
         finally:
             stop(sandbox_proc)
-    return {
+    result = {
         "bots": n,
         "seconds": seconds,
         "pool": pool,
         "separate": separate,
         "ratio": pool["total_pss_mib"] / separate["total_pss_mib"],
     }
+    if merged is not None:
+        result["pool_ksm"] = merged
+        result["ratio_ksm"] = merged["total_pss_mib"] / separate["total_pss_mib"]
+    return result
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bots", type=int, default=10, help="bots per side (default 10)")
     parser.add_argument("--seconds", type=float, default=60, help="trading time before measuring")
+    parser.add_argument(
+        "--ksm",
+        type=int,
+        default=DEFAULT_KSM_PAGES,
+        metavar="PAGES",
+        help="also a pool with KSM: the host's ksmd on at PAGES pages per 20 ms, two full scans"
+        " waited for (needs root; 0 = no such side; default 1000)",
+    )
     parser.add_argument("--json", action="store_true", help="print machine-readable figures")
     args = parser.parse_args()
-    result = asyncio.run(bench(args.bots, args.seconds))
+    if args.ksm and not ksmd.available():
+        parser.error("--ksm needs root and a kernel with KSM (or pass --ksm 0)")
+    result = asyncio.run(bench(args.bots, args.seconds, args.ksm))
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -260,6 +315,19 @@ def main() -> int:
     print(f"  ratio pool/separate: {result['ratio']:.2f}   (target <= 0.30)")
     print(f"  marginal per bot   : {pool['marginal_mib_per_bot']:.1f} MiB   (target <= 50)")
     print(f"  hot add            : {pool['hot_add_s']:.2f}s   (target <= 0.5)")
+    if "pool_ksm" in result:
+        merged = result["pool_ksm"]
+        figures = merged["ksm"]
+        print(
+            f"  one pool with KSM  : {merged['total_pss_mib']:8.0f} MiB PSS + KSM bookkeeping "
+            f"(base {merged['base_pss_mib']:.0f} MiB), {figures['merged_mib']:.0f} MiB merged,"
+            f" bookkeeping {figures['bookkeeping_mib']:.1f} MiB, ksmd"
+            f" {figures['ksmd_cpu_percent']:.1f}% of a core at {figures['pages_to_scan']} pages"
+            f" per 20 ms, two full scans after {figures['waited_s']:.0f}s"
+        )
+        print(f"  ratio with KSM     : {result['ratio_ksm']:.2f}   (target <= 0.30)")
+        print(f"  marginal with KSM  : {merged['marginal_mib_per_bot']:.1f} MiB   (target <= 50)")
+        print(f"  hot add with KSM   : {merged['hot_add_s']:.2f}s")
     return 0
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import secrets
@@ -47,8 +48,15 @@ from aiohttp.test_utils import TestClient, TestServer
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench import nice_ab, profile, sse  # noqa: E402
-from bench.pool_memory import PAIRS, collect_and_measure, separate_side, spec, tree  # noqa: E402
+from bench import ksmd, nice_ab, profile, sse  # noqa: E402
+from bench.pool_memory import (  # noqa: E402
+    DEFAULT_KSM_PAGES,
+    PAIRS,
+    collect_and_measure,
+    separate_side,
+    spec,
+    tree,
+)
 from bench.portfolio import PASSWORD, percentile, start_pool  # noqa: E402
 from bench.sandbox import start_sandbox  # noqa: E402
 from bench.sse import StreamStats  # noqa: E402
@@ -66,6 +74,7 @@ SEPARATE_MIB = 260  # what one separate `freqtrade trade` process needs (FIELD_N
 MIN_FREE_MIB = 1024  # stop ramping (--until-limit) before the host has less than this free
 PROFILE_RATE = 100  # py-spy samples a second
 TARGETS = {"bots_on_time": 100, "marginal_mib": 50.0, "ratio": 0.30, "hot_add_s": 0.5}
+KSM_SETTLE_TIMEOUT = 1800  # seconds for ksmd's two full scans after the last step
 BOT_NICE = PoolSettings.model_fields["bot_nice"].default  # the bench's pools run the default
 
 
@@ -225,13 +234,18 @@ async def measure_step(
     views = [v for pool in pools for v in await pool.client.list_bots()]
     bot_pids = [v["pid"] for v in views if v.get("pid")]
     named = roles(pools, bot_pids, sandbox_pid)
+    ksmd_pid = ksmd.ksmd_pid()
+    ksmd_before = ksmd.cpu_seconds(ksmd_pid)
     before, started = cpu_seconds(named), time.monotonic()
     psutil.cpu_percent(None)  # starts the host-wide window (other sessions' work included)
     await asyncio.sleep(settle)
     host_cpu = psutil.cpu_percent(None)
     after, window = cpu_seconds(named), time.monotonic() - started
     cores = psutil.cpu_count() or 1
-    cpu: dict[str, float] = {}
+    # The kernel's ksmd merges the bots' equal pages (--ksm): its CPU is the bots' cost too.
+    cpu: dict[str, float] = {
+        "ksmd": 100 * (ksmd.cpu_seconds(ksmd_pid) - ksmd_before) / window / cores
+    }
     per_process = []
     for pid, used in after.items():
         share = 100 * (used - before.get(pid, used)) / window / cores
@@ -240,8 +254,13 @@ async def measure_step(
     lag = await loop_lag(pools)  # before the collection pauses every bot
     pool_pids = [pid for pool in pools for pid in tree(pool.process.pid)]
     total = await asyncio.to_thread(collect_and_measure, bot_pids, pool_pids)
+    # Kernel memory KSM spends on these processes is in no PSS: counted with them.
+    bookkeeping = ksmd.bookkeeping_bytes(pool_pids)
+    total += bookkeeping
     base = sum(pool.base_pss for pool in pools)
     return {
+        "ksm_merged_mib": ksmd.merged_bytes(pool_pids) / MiB,
+        "ksm_bookkeeping_mib": bookkeeping / MiB,
         "total_pss_mib": total / MiB,
         "base_pss_mib": base / MiB,
         "pss_per_bot_mib": (total - base) / len(bot_pids) / MiB,
@@ -315,6 +334,8 @@ async def ramp(args: argparse.Namespace, sandbox: str, sandbox_pid: int, work: P
                     log(profile_line(step["profile"]))
                 if args.nice_ab:
                     await compare_nice(pools, step, args.nice_ab)
+                if args.ksm:
+                    await settle_merge(pools, step)
                 break
             if step["available_mib"] < MIN_FREE_MIB + args.step * 80:
                 log("stopping the ramp: memory is running out")
@@ -330,6 +351,33 @@ async def ramp(args: argparse.Namespace, sandbox: str, sandbox_pid: int, work: P
         for pool in reversed(pools):
             stop_process(pool.process, 120)
     return steps
+
+
+async def settle_merge(pools: list[Pool], step: dict[str, Any]) -> None:
+    """With ksmd on, the last step's memory again once it finished two more full scans."""
+    waited = await ksmd.wait_for_scans(2, timeout=KSM_SETTLE_TIMEOUT)
+    pids = [pid for pool in pools for pid in tree(pool.process.pid)]
+    bots = [v["pid"] for pool in pools for v in await pool.client.list_bots() if v.get("pid")]
+    bookkeeping = ksmd.bookkeeping_bytes(pids)
+    total = sum(_pss(pid) for pid in pids) + bookkeeping
+    base = sum(pool.base_pss for pool in pools)
+    step["ksm_settled"] = {
+        "waited_s": waited,
+        "total_pss_mib": total / MiB,
+        "pss_per_bot_mib": (total - base) / len(bots) / MiB,
+        "merged_mib": ksmd.merged_bytes(pids) / MiB,
+        "bookkeeping_mib": bookkeeping / MiB,
+    }
+    log(settled_line(step["ksm_settled"]))
+
+
+def settled_line(found: dict[str, Any]) -> str:
+    return (
+        f"after two more full ksmd scans ({found['waited_s']:.0f} s): PSS"
+        f" {found['total_pss_mib']:.0f} MiB ({found['pss_per_bot_mib']:.1f}/bot) with"
+        f" {found['bookkeeping_mib']:.0f} MiB of KSM bookkeeping; {found['merged_mib']:.0f} MiB"
+        " merged"
+    )
 
 
 async def compare_nice(pools: list[Pool], step: dict[str, Any], rounds: int) -> None:
@@ -377,6 +425,7 @@ def step_line(step: dict[str, Any]) -> str:
         f" (host {step['host_cpu_percent']:.0f}%)"
         f"  lag p50/max {step['lag_p50_s']:5.2f}/{step['lag_max_s']:5.2f}s late {step['late']:>3}"
         f"  hot add p50/max {step['hot_add_s']['p50']:.2f}/{step['hot_add_s']['max']:.2f}s"
+        f"  KSM merged {step['ksm_merged_mib']:.0f} MiB"
         f"  P1 p50/p95 {step['p1']['p50_ms']:6.1f}/{step['p1']['p95_ms']:6.1f} ms"
         f" ({step['p1']['errors']} bad)  SSE events {step['sse_events']}"
         f" (largest {step['sse_largest_kib']:.0f} KiB{', ENDED: ' if step['sse_ended'] else ''}"
@@ -398,7 +447,8 @@ async def run_catalogue(args: argparse.Namespace, markets: int) -> dict[str, Any
         work = Path(tmp)
         process, sandbox = await start_sandbox(work, markets)
         try:
-            steps = await ramp(args, sandbox, process.pid, work)
+            with ksmd.running(args.ksm) if args.ksm else contextlib.nullcontext():
+                steps = await ramp(args, sandbox, process.pid, work)
             count = separate_count(args, steps)
             separate: dict[str, Any] | None = None
             if count:
@@ -430,7 +480,7 @@ def summarise(
         "ratio": ratio,
         "targets": {
             "bots_on_time": max(on_time, default=0),
-            "marginal_mib": last["pss_per_bot_mib"],
+            "marginal_mib": last.get("ksm_settled", last)["pss_per_bot_mib"],
             "ratio": ratio,
             "hot_add_s": last["hot_add_s"]["max"],
             "hot_add_at_bots": last["bots"],
@@ -450,6 +500,8 @@ def report(result: dict[str, Any]) -> None:
         print(profile_line(result["steps"][-1]["profile"]))
     if "nice_ab" in result["steps"][-1]:
         print(nice_ab.line(result["steps"][-1]["nice_ab"]))
+    if "ksm_settled" in result["steps"][-1]:
+        print(settled_line(result["steps"][-1]["ksm_settled"]))
     knee = result["knee"]
     if knee is None:
         print(f"knee: none up to {result['steps'][-1]['bots']} bots")
@@ -509,8 +561,16 @@ def main() -> int:
         help="after the last step, hot adds with the bots at nice 0 vs the pools' bot nice,"
         " alternating, this many rounds each (needs root; 0 = off; default 5)",
     )  # fmt: skip
+    parser.add_argument(
+        "--ksm", type=int, default=DEFAULT_KSM_PAGES, metavar="PAGES",
+        help="run the host's ksmd at PAGES pages per 20 ms for the ramp (the pools' bots opt"
+        " in) and measure the last step again after two full scans (needs root; 0 = leave"
+        f" ksmd as the host has it; default {DEFAULT_KSM_PAGES})",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print machine-readable figures")
     args = parser.parse_args()
+    if args.ksm and not ksmd.available():
+        parser.error("--ksm needs root and a kernel with KSM (or pass --ksm 0)")
     results = [asyncio.run(run_catalogue(args, markets)) for markets in args.markets]
     if args.json:
         print(json.dumps(results, indent=2))

@@ -43,6 +43,14 @@ def test_a_tiny_ramp_prints_sane_figures() -> None:
     assert sum(found["breakdown"].values()) == pytest.approx(1, abs=0.01)
     # A trading bot's samples fall in FreqTrade's loop, not all in "other".
     assert set(found["breakdown"]) - {"other"}, found
+    # ksmd ran (the default --ksm): its CPU is counted, the pools' memory merged, and the
+    # last step measured again after two more full scans, with the kernel's bookkeeping.
+    for step in result["steps"]:
+        assert step["cpu_percent"]["ksmd"] >= 0 and step["ksm_bookkeeping_mib"] >= 0
+    settled = result["steps"][-1]["ksm_settled"]
+    assert settled["merged_mib"] > 0 and settled["bookkeeping_mib"] > 0
+    assert 5 < settled["pss_per_bot_mib"] < 250 and settled["waited_s"] > 0
+    assert result["targets"]["marginal_mib"] == settled["pss_per_bot_mib"]
     # One hot add with the running bots at nice 0, one at the pools' bot nice (CI runs as root).
     ab = result["steps"][-1]["nice_ab"]
     assert ab["rounds"] == 1 and ab["bots"] == 2 and ab["nice"] == 5
